@@ -1,0 +1,112 @@
+#include "ConfigLoader.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+#include <tuple>
+
+#include "ConfigMerge.h"
+#include "DocumentReader.h"
+#include "TextFile.h"
+
+namespace sup::config {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool isConfigFileName(const std::string& name) {
+    if (name.empty() || name[0] == '.') return false;  // editors' and package managers' hidden leftovers
+    return name.ends_with(".yaml") || name.ends_with(".yml");
+}
+
+std::string directoryOf(const std::string& file) {
+    std::string dir = fs::path(file).parent_path().string();
+    return dir.empty() ? "." : dir;
+}
+
+// Within one file, issues in line order (readers visit keys in a fixed order, not the file's); files
+// keep the order in which they first had a problem.
+std::vector<ConfigIssue> ordered(std::vector<ConfigIssue> issues) {
+    std::vector<std::string> fileOrder;
+    for (const auto& i : issues)
+        if (std::find(fileOrder.begin(), fileOrder.end(), i.where.file) == fileOrder.end())
+            fileOrder.push_back(i.where.file);
+    auto rank = [&](const ConfigIssue& i) {
+        return std::find(fileOrder.begin(), fileOrder.end(), i.where.file) - fileOrder.begin();
+    };
+    std::stable_sort(issues.begin(), issues.end(), [&](const ConfigIssue& a, const ConfigIssue& b) {
+        return std::tuple(rank(a), a.where.line, a.where.column) <
+               std::tuple(rank(b), b.where.line, b.where.column);
+    });
+    return issues;
+}
+
+void readOne(const std::string& file, const std::string& text, IssueList& issues, ConfigMerge& merge) {
+    ReadContext ctx{file, directoryOf(file), issues};
+    merge.add(file, readDocument(ctx, text));
+}
+
+Config finish(IssueList& issues, ConfigMerge&& merge) {
+    Config config = std::move(merge).finish();
+    if (!issues.empty()) throw ConfigError(ordered(issues.take()));
+    return config;
+}
+
+}  // namespace
+
+ConfigFileList listConfigFiles(const std::string& path) {
+    ConfigFileList out;
+    auto problem = [&](const std::string& message) { out.issues.push_back({{path, 0, 0}, "", message}); };
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (ec) {
+        problem("cannot read configuration: " + ec.message());
+        return out;
+    }
+    if (!fs::is_directory(status)) {
+        out.files.push_back(path);
+        return out;
+    }
+    std::vector<std::string> names;
+    fs::directory_iterator it(path, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        std::error_code typeError;
+        if (isConfigFileName(name) && it->is_regular_file(typeError)) names.push_back(name);
+    }
+    if (ec) {
+        problem("cannot list configuration directory: " + ec.message());
+        return out;
+    }
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) out.files.push_back((fs::path(path) / name).string());
+    return out;
+}
+
+Config load(const std::string& path) {
+    IssueList issues;
+    auto list = listConfigFiles(path);
+    for (auto& issue : list.issues) issues.add(issue.where, issue.key, issue.message);
+    ConfigMerge merge(issues);
+    for (const auto& file : list.files) {
+        std::string text;
+        try {
+            text = readTextFile(file);
+        } catch (const std::system_error& e) {
+            issues.add({file, 0, 0}, "", e.what());
+            continue;
+        }
+        readOne(file, text, issues, merge);
+    }
+    return finish(issues, std::move(merge));
+}
+
+Config loadString(const std::string& yaml, const std::string& fileLabel) {
+    IssueList issues;
+    ConfigMerge merge(issues);
+    readOne(fileLabel, yaml, issues, merge);
+    return finish(issues, std::move(merge));
+}
+
+}  // namespace sup::config

@@ -1,0 +1,74 @@
+#include "DocumentReader.h"
+
+#include "ServiceReader.h"
+#include "Suggest.h"
+#include "SupervisorReader.h"
+
+namespace sup::config {
+
+namespace {
+
+const std::vector<std::string> kTopLevelKeys = {"services", "supervisor"};
+
+void reportUnknownTopLevel(const ReadContext& ctx, const Field& f) {
+    std::string message = "unknown top-level key '" + f.name + "'";
+    if (auto near = closestMatch(f.name, kTopLevelKeys)) {
+        message += " (did you mean '" + *near + "'?)";
+    } else if (f.value.IsMap() && f.value["command"]) {
+        // Looks like a service written at the top level.
+        message += " (services go under 'services:', e.g. services: {" + f.name + ": {command: ...}})";
+    } else {
+        message += " (a file holds 'services:' and, in at most one file, 'supervisor:')";
+    }
+    ctx.error(f.key, f.path, message);
+}
+
+void readServices(const ReadContext& ctx, const Field& f, FileContent& out) {
+    if (f.value.IsNull()) return;  // "services:" with nothing under it: none yet
+    if (!f.value.IsMap()) {
+        ctx.error(f.value, f.path, "expected a map of service name to settings, got " + describe(f.value));
+        return;
+    }
+    MapFields services(ctx, f.value, f.path);
+    for (const auto& entry : services.all()) out.services.push_back(readService(ctx, entry));
+}
+
+}  // namespace
+
+FileContent readDocument(const ReadContext& ctx, const std::string& text) {
+    FileContent out;
+    std::vector<YAML::Node> documents;
+    try {
+        documents = YAML::LoadAll(text);
+    } catch (const YAML::Exception& e) {
+        const YAML::Mark m = e.mark;
+        ctx.issues.add({ctx.file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0}, "",
+                       "YAML syntax error: " + e.msg);
+        return out;
+    }
+    if (documents.empty()) return out;
+    if (documents.size() > 1) {
+        ctx.error(documents[1], "", "only one YAML document per file (found another after '---')");
+        return out;
+    }
+    const YAML::Node& root = documents.front();
+    if (root.IsNull()) return out;  // an empty file, or only comments
+    if (!root.IsMap()) {
+        ctx.error(root, "",
+                  "the top level must be a map with 'services:' (and optionally 'supervisor:'), got " +
+                      describe(root));
+        return out;
+    }
+    MapFields top(ctx, root, "");
+    for (const auto& f : top.all()) {
+        if (f.name == "services")
+            readServices(ctx, f, out);
+        else if (f.name == "supervisor")
+            out.supervisor = readSupervisor(ctx, f);
+        else
+            reportUnknownTopLevel(ctx, f);
+    }
+    return out;
+}
+
+}  // namespace sup::config

@@ -1,0 +1,68 @@
+#include "DurationText.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "TextScan.h"
+
+namespace sup::config {
+
+namespace {
+
+constexpr const char* kExpected =
+    "expected a duration like 10s, 500ms, 2m or 1h (a bare number means seconds)";
+
+// Milliseconds per unit; 0 for an unknown unit.
+long double unitMillis(std::string_view unit) {
+    if (unit == "ms") return 1;
+    if (unit == "s" || unit == "sec") return 1000;
+    if (unit == "m" || unit == "min") return 60'000;
+    if (unit == "h") return 3'600'000;
+    if (unit == "d") return 86'400'000;
+    return 0;
+}
+
+}  // namespace
+
+Duration parseDuration(std::string_view text) {
+    TextScan scan(text);
+    scan.skipSpaces();
+    if (scan.done()) throw std::invalid_argument(kExpected);
+    long double total = 0;
+    int parts = 0;
+    while (!scan.done()) {
+        auto number = scan.decimal();
+        if (!number) throw std::invalid_argument(kExpected);
+        scan.skipSpaces();  // "10 s" as well as "10s"
+        const std::string unit = scan.letters();
+        scan.skipSpaces();
+        // "90" is 90 seconds, but "1m30" is more likely a typo than "1m and 30 seconds".
+        if (unit.empty() && (parts > 0 || !scan.done())) throw std::invalid_argument(kExpected);
+        long double per = unit.empty() ? 1000 : unitMillis(unit);
+        if (per == 0) throw std::invalid_argument("unknown unit '" + unit + "'; " + kExpected);
+        total += *number * per;
+        ++parts;
+    }
+    // 2^53 ms is about 285,000 years: anything larger is a mistake, and it keeps the cast exact.
+    if (!(total < 9007199254740992.0L)) throw std::invalid_argument("duration too large");
+    return Duration(static_cast<Duration::rep>(std::llround(total)));
+}
+
+std::string formatDuration(Duration d) {
+    const auto ms = d.count();
+    if (ms == 0) return "0s";
+    if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
+    if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
+    if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+    if (ms < 1000) return std::to_string(ms) + "ms";
+    std::string fraction = std::to_string(1000 + ms % 1000).substr(1);  // zero-padded to 3 digits
+    while (fraction.back() == '0') fraction.pop_back();
+    // Appended piece by piece: GCC 12 gives a false -Wrestrict for to_string(...) + "." + ... chains.
+    std::string out = std::to_string(ms / 1000);
+    out += '.';
+    out += fraction;
+    out += 's';
+    return out;
+}
+
+}  // namespace sup::config

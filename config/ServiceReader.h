@@ -1,0 +1,19 @@
+// One entry of `services:` -> a ServiceSpec with defaults applied, problems reported to the context.
+#pragma once
+
+#include "ServiceSpec.h"
+#include "YamlFields.h"
+
+namespace sup::config {
+
+// The keys a service accepts, for "did you mean" and REFERENCE.md.
+const std::vector<std::string>& serviceKeys();
+
+// `entry.key` is the service name, `entry.value` its settings. Always returns a spec (name and `where`
+// are set even when the rest is broken, so the loader can still spot duplicates across files).
+ServiceSpec readService(const ReadContext& ctx, const Field& entry);
+
+// [A-Za-z0-9_.-]+ ; '@' is kept for instance names (web@0).
+bool isValidServiceName(std::string_view name);
+
+}  // namespace sup::config

@@ -1,0 +1,233 @@
+#include "ctl/BusClient.h"
+
+#include <poll.h>
+
+#include <cerrno>
+#include <map>
+#include <system_error>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "ctl/ProcessReader.h"
+#include "supervisord-proxy.h"
+
+namespace sup::ctl {
+
+namespace {
+
+constexpr const char* kBusName = "io.supervisord";
+constexpr const char* kManagerPath = "/io/supervisord";
+
+using Dict = std::map<std::string, sdbus::Variant>;
+
+// A missing key or a value of another type keeps the default: a newer or older daemon may differ.
+template <typename T>
+void take(const Dict& dict, const char* key, T& out) {
+    auto it = dict.find(key);
+    if (it == dict.end()) return;
+    try {
+        out = it->second.get<T>();
+    } catch (const sdbus::Error&) {
+    }
+}
+
+std::unique_ptr<sdbus::IConnection> openBus(const BusTarget& target) {
+    try {
+        switch (target.kind) {
+            case BusKind::Session:
+                return sdbus::createSessionBusConnection();
+            case BusKind::Remote:
+                return sdbus::createRemoteSystemBusConnection(target.host);
+            case BusKind::System:
+                break;
+        }
+        return sdbus::createSystemBusConnection();
+    } catch (const sdbus::Error& e) {
+        throw ConnectError(e.getName(), e.getMessage());
+    }
+}
+
+}  // namespace
+
+// The generated proxy. Signals are subscribed (AddMatch) only when a command needs them, so a
+// plain `status` costs one round trip.
+class ManagerProxy final : public sdbus::ProxyInterfaces<io::supervisord::Manager1_proxy> {
+  public:
+    ManagerProxy(sdbus::IConnection& connection, BusClient& owner)
+        : ProxyInterfaces(connection, kBusName, kManagerPath), owner_(owner) {}
+    ~ManagerProxy() { unregisterProxy(); }
+    void subscribe() { registerProxy(); }
+    sdbus::IProxy& raw() { return getProxy(); }
+
+  private:
+    void onProcessStateChanged(const std::string& name, const std::string& oldState,
+                               const std::string& newState, const uint32_t& pid,
+                               const std::string& reason) override {
+        owner_.deliver(StateChange{name, oldState, newState, pid, reason});
+    }
+    void onReloaded(const std::vector<std::string>&, const std::vector<std::string>&,
+                    const std::vector<std::string>&) override {}
+
+    BusClient& owner_;
+};
+
+BusClient::BusClient(const BusTarget& target)
+    : target_(target),
+      connection_(openBus(target)),
+      manager_(std::make_unique<ManagerProxy>(*connection_, *this)) {}
+
+BusClient::~BusClient() = default;
+
+// These two bypass the generated wrappers to decode the reply in place (see ProcessReader.h).
+std::vector<ProcessRecord> BusClient::listProcesses() {
+    auto& proxy = manager_->raw();
+    auto call = proxy.createMethodCall(io::supervisord::Manager1_proxy::INTERFACE_NAME, "ListProcesses");
+    auto reply = proxy.callMethod(call);
+    return readProcessList(reply);
+}
+
+ProcessRecord BusClient::getProcess(const std::string& name) {
+    auto& proxy = manager_->raw();
+    auto call = proxy.createMethodCall(io::supervisord::Manager1_proxy::INTERFACE_NAME, "GetProcess");
+    call << name;
+    auto reply = proxy.callMethod(call);
+    return readProcess(reply);
+}
+
+std::vector<std::string> BusClient::match(const std::vector<std::string>& patterns) {
+    return manager_->Match(patterns);
+}
+
+std::vector<std::string> BusClient::start(const std::vector<std::string>& patterns) {
+    return manager_->Start(patterns);
+}
+
+std::vector<std::string> BusClient::stop(const std::vector<std::string>& patterns) {
+    return manager_->Stop(patterns);
+}
+
+std::vector<std::string> BusClient::restart(const std::vector<std::string>& patterns) {
+    return manager_->Restart(patterns);
+}
+
+std::vector<std::string> BusClient::signal(const std::vector<std::string>& patterns, const std::string& sig) {
+    return manager_->Signal(patterns, sig);
+}
+
+ReloadOutcome BusClient::reload() {
+    auto [added, removed, changed] = manager_->Reload();
+    return ReloadOutcome{std::move(added), std::move(removed), std::move(changed)};
+}
+
+void BusClient::shutdown() {
+    manager_->Shutdown();
+}
+
+std::string BusClient::tail(const std::string& name, const std::string& stream, std::uint32_t lines) {
+    return manager_->Tail(name, stream, lines);
+}
+
+int BusClient::follow(const std::string& name, const std::string& stream, std::uint32_t lines) {
+    sdbus::UnixFd fd = manager_->Follow(name, stream, lines);
+    return fd.release();
+}
+
+LimitsReading BusClient::limits() {
+    auto [warn, binding, dims] = manager_->GetLimits();
+    LimitsReading r;
+    r.warnPercent = warn;
+    r.bindingId = binding;
+    for (const auto& s : dims) {
+        LimitDimension d;
+        d.id = s.get<0>();
+        d.title = s.get<1>();
+        d.used = s.get<2>();
+        d.limit = s.get<3>();
+        d.percent = s.get<4>();
+        d.hitCount = s.get<5>();
+        d.source = s.get<6>();
+        d.note = s.get<7>();
+        for (const auto& c : s.get<8>()) d.top.push_back(LimitConsumer{c.get<0>(), c.get<1>()});
+        r.dimensions.push_back(std::move(d));
+    }
+    return r;
+}
+
+std::vector<DoctorFinding> BusClient::doctor(const std::vector<std::string>& names) {
+    std::vector<DoctorFinding> out;
+    for (const auto& f : manager_->Doctor(names))
+        out.push_back(DoctorFinding{f.get<0>(), f.get<1>(), f.get<2>(), f.get<3>()});
+    return out;
+}
+
+DaemonInfo BusClient::daemonInfo() {
+    // One GetAll instead of a round trip per property.
+    std::map<std::string, sdbus::Variant> props;
+    manager_->raw()
+        .callMethod("GetAll")
+        .onInterface("org.freedesktop.DBus.Properties")
+        .withArguments(std::string(io::supervisord::Manager1_proxy::INTERFACE_NAME))
+        .storeResultsTo(props);
+    DaemonInfo d;
+    take(props, "Version", d.version);
+    take(props, "State", d.state);
+    take(props, "ConfigPath", d.configPath);
+    take(props, "ForkPressure", d.forkPressure);
+    take(props, "ProcessCount", d.processCount);
+    std::map<std::string, std::uint32_t> counts;
+    take(props, "StateCounts", counts);
+    d.stateCounts.assign(counts.begin(), counts.end());
+    return d;
+}
+
+bool BusClient::daemonOnBus() {
+    auto dbus = sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    bool has = false;
+    dbus->callMethod("NameHasOwner")
+        .onInterface("org.freedesktop.DBus")
+        .withArguments(std::string(kBusName))
+        .storeResultsTo(has);
+    return has;
+}
+
+std::uint32_t BusClient::daemonPid() {
+    auto dbus = sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    std::uint32_t pid = 0;
+    dbus->callMethod("GetConnectionUnixProcessID")
+        .onInterface("org.freedesktop.DBus")
+        .withArguments(std::string(kBusName))
+        .storeResultsTo(pid);
+    return pid;
+}
+
+void BusClient::subscribeStateChanges(std::function<void(const StateChange&)> handler) {
+    stateHandler_ = std::move(handler);
+    manager_->subscribe();
+}
+
+void BusClient::deliver(const StateChange& change) {
+    if (stateHandler_) stateHandler_(change);
+}
+
+void BusClient::dispatchPending() {
+    while (connection_->processPendingRequest()) {
+    }
+}
+
+bool BusClient::waitAndDispatch(std::optional<Clock::time_point> deadline) {
+    dispatchPending();
+    auto pd = connection_->getEventLoopPollData();
+    int timeoutMs = pd.getPollTimeout();  // sd-bus's own timers (pending call timeouts)
+    if (deadline) {
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now()).count();
+        if (left <= 0) return false;
+        if (timeoutMs < 0 || left < timeoutMs) timeoutMs = static_cast<int>(left);
+    }
+    pollfd pfd{pd.fd, static_cast<short>(pd.events), 0};
+    int n = ::poll(&pfd, 1, timeoutMs);
+    if (n < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll on the bus");
+    dispatchPending();
+    return n > 0;
+}
+
+}  // namespace sup::ctl

@@ -1,0 +1,42 @@
+// Turns a D-Bus error into what supctl tells the user and its exit code. Pure (names and messages
+// in, text out), so every mapping is unit-tested.
+#pragma once
+
+#include <string>
+
+#include "ctl/CommandLine.h"
+
+namespace sup::ctl {
+
+// Which bus supctl talks to, for messages ("the system bus of web1").
+struct BusTarget {
+    BusKind kind = BusKind::System;
+    std::string host;
+    std::string describe() const;
+    std::string unreachableHint() const;  // "(is it running? try --user)"
+};
+
+struct Failure {
+    int exitCode;
+    std::string message;  // without the "supctl: " prefix
+};
+
+// An error raised while opening the bus connection: always "cannot reach".
+Failure connectFailure(const std::string& errorName, const std::string& errorMessage,
+                       const BusTarget& target);
+
+// An error reply to a call.
+Failure callFailure(const std::string& errorName, const std::string& errorMessage, const BusTarget& target);
+
+namespace bus_errors {
+inline constexpr const char* kNoSuchProcess = "io.supervisord.Error.NoSuchProcess";
+inline constexpr const char* kAlreadyRunning = "io.supervisord.Error.AlreadyRunning";
+inline constexpr const char* kNotRunning = "io.supervisord.Error.NotRunning";
+inline constexpr const char* kInvalidConfig = "io.supervisord.Error.InvalidConfig";
+inline constexpr const char* kInvalidArgument = "io.supervisord.Error.InvalidArgument";
+inline constexpr const char* kFailed = "io.supervisord.Error.Failed";
+inline constexpr const char* kAccessDenied = "org.freedesktop.DBus.Error.AccessDenied";
+inline constexpr const char* kNoReply = "org.freedesktop.DBus.Error.NoReply";
+}  // namespace bus_errors
+
+}  // namespace sup::ctl

@@ -1,0 +1,125 @@
+#include "ctl/Help.h"
+
+#include <map>
+
+namespace sup::ctl {
+
+std::string generalHelp() {
+    return R"(Usage: supctl [OPTIONS] COMMAND [ARGS...]
+
+Control supervisord over D-Bus.
+
+Commands:
+  status [PATTERN...]        Show processes (exit 3 if one is not RUNNING, 4 if a pattern matches nothing)
+  show [NAME]                Show every property of a process (or of the daemon) as KEY=VALUE
+  start PATTERN...           Start processes and wait until they are RUNNING
+  stop PATTERN...            Stop processes and wait until they have stopped
+  restart PATTERN...         Restart processes and wait until they are RUNNING again
+  signal SIGNAL PATTERN...   Send a signal (HUP, SIGUSR1, 9, ...) to processes
+  reload                     Re-read the configuration and apply what changed
+  shutdown                   Stop every process and exit supervisord
+  tail [-f] [-n N] [--stderr] NAME
+                             Print (and follow) the output of a process
+  pid [NAME]                 Print the PID of a process (or of supervisord)
+  limits                     Show how close each process limit is to refusing fork()
+  doctor [NAME...]           Check running processes for common problems
+  version                    Show the versions of supctl and supervisord
+  help [COMMAND]             Show help for a command
+
+PATTERN is a shell glob over instance and group names ('web', 'web@*', 'all').
+
+Options:
+      --user                 Talk to the supervisord of the session bus
+      --system               Talk to the supervisord of the system bus (default)
+  -H, --host=[USER@]HOST     Talk to the system bus of HOST over ssh
+      --json                 Machine-readable output
+      --no-block             Do not wait for start/stop/restart/shutdown to finish
+      --timeout=SECS         How long to wait for them (default 30; 0 or infinity: no limit)
+  -h, --help                 Show this help (or a command's, after the command)
+      --version              Show supctl's version
+
+Exit status: 0 ok, 1 failure, 2 usage error, 3 not running, 4 no such process.
+Colours are used only on a terminal and never when NO_COLOR is set.
+)";
+}
+
+std::string commandHelp(const std::string& command) {
+    static const std::map<std::string, std::string> texts = {
+        {"status", R"(Usage: supctl status [--json] [PATTERN...]
+
+Show name, state, PID, uptime (or time since the last change), restarts, last exit and the reason of
+every process matching PATTERN (all when none is given).
+--json prints an array of objects with the keys name, group, state, pid, restarts, exit_status,
+last_exit, spawn_error, reason, started_at, state_since, next_start, cpu_usec, max_rss_kib, command,
+source_file, source_line, priority (times in CLOCK_REALTIME microseconds, 0 = never).
+Exit status: 0 when every listed process is RUNNING, 3 when one is not, 4 when a pattern matches nothing.
+)"},
+        {"show", R"(Usage: supctl show [--json] [-p KEY[,KEY...]] [--value] [NAME]
+
+Print every property of process NAME as KEY=VALUE (like systemctl show); without NAME, the daemon's.
+  -p, --property=KEY   Only these properties (repeatable, comma-separated)
+      --value          Print only the values
+)"},
+        {"start", R"(Usage: supctl start [--no-block] [--timeout=SECS] PATTERN...
+
+Start the matching processes and wait until each is RUNNING. If one ends in BACKOFF, EXITED or
+FATAL instead, print why (and the spawn error) and exit 1.
+)"},
+        {"stop", R"(Usage: supctl stop [--no-block] [--timeout=SECS] PATTERN...
+
+Stop the matching processes and wait until each is STOPPED (or EXITED/FATAL).
+)"},
+        {"restart", R"(Usage: supctl restart [--no-block] [--timeout=SECS] PATTERN...
+
+Stop (if running) and start the matching processes, and wait until each is RUNNING with a new PID.
+)"},
+        {"signal", R"(Usage: supctl signal SIGNAL PATTERN...
+       supctl signal -s SIGNAL PATTERN...
+
+Send SIGNAL ("HUP", "SIGUSR1", "9") to the running processes matching PATTERN.
+)"},
+        {"reload", R"(Usage: supctl reload [--json]
+
+Re-read the configuration and apply only what changed; print the added, removed and changed processes.
+A configuration that does not validate changes nothing: the error (file:line:column) is printed, exit 1.
+)"},
+        {"shutdown", R"(Usage: supctl shutdown [--no-block] [--timeout=SECS]
+
+Stop every process and exit supervisord; waits until it has left the bus unless --no-block.
+)"},
+        {"tail", R"(Usage: supctl tail [-f] [-n N|all] [--stderr] NAME
+
+Print the last N lines (default 10) of the output of process NAME.
+  -f, --follow      Keep printing new output until interrupted (Ctrl-C)
+  -n, --lines=N     How many lines; 'all' for everything supervisord keeps
+      --stderr      The standard error stream instead of standard output
+)"},
+        {"pid", R"(Usage: supctl pid [NAME]
+
+Print the PID of process NAME (0 and exit 3 when it is not running), or of supervisord itself.
+)"},
+        {"limits", R"(Usage: supctl limits [--json]
+
+Show every limit that can make fork() fail (RLIMIT_NPROC, pids cgroup, threads-max, pid_max,
+RLIMIT_NOFILE) with used/limit and percentage, the top consumers, and which one binds.
+Lines at or over the warning threshold are marked with '!', the binding one with '<'.
+)"},
+        {"doctor", R"(Usage: supctl doctor [--json] [NAME...]
+
+Check running processes (all when no NAME is given) for what commonly breaks them: non-blocking
+stdio, inherited descriptors, an exhausted process budget, unreaped zombies. Each finding comes with a
+suggested fix. Exit status 0 when nothing is wrong, 1 when something is, 3 when a NAME has no
+process to check.
+)"},
+        {"version", R"(Usage: supctl version [--json]
+
+Print the versions of supctl and of the running supervisord.
+)"},
+        {"help", R"(Usage: supctl help [COMMAND]
+)"},
+    };
+    auto it = texts.find(command);
+    return it == texts.end() ? std::string() : it->second;
+}
+
+}  // namespace sup::ctl

@@ -1,0 +1,101 @@
+#include "ctl/JsonOutput.h"
+
+#include "ctl/LimitsView.h"
+
+namespace sup::ctl {
+
+Json processJson(const ProcessRecord& p) {
+    Json j = Json::object();
+    j["name"] = p.name;
+    j["group"] = p.group;
+    j["state"] = p.state;
+    j["pid"] = p.pid;
+    j["restarts"] = p.restarts;
+    j["exit_status"] = p.exitStatus;
+    j["last_exit"] = p.lastExit;
+    j["spawn_error"] = p.spawnError;
+    j["reason"] = p.reason;
+    j["started_at"] = p.startedAtUsec;
+    j["state_since"] = p.stateSinceUsec;
+    j["next_start"] = p.nextStartUsec;
+    j["cpu_usec"] = p.cpuUsec;
+    j["max_rss_kib"] = p.maxRssKiB;
+    j["command"] = p.command;
+    j["source_file"] = p.sourceFile;
+    j["source_line"] = p.sourceLine;
+    j["priority"] = p.priority;
+    return j;
+}
+
+Json processListJson(const std::vector<ProcessRecord>& processes) {
+    Json arr = Json::array();
+    for (const auto& p : processes) arr.push_back(processJson(p));
+    return arr;
+}
+
+Json daemonJson(const DaemonInfo& d) {
+    Json counts = Json::object();
+    for (auto& [state, n] : d.stateCounts) counts[state] = n;
+    Json j = Json::object();
+    j["version"] = d.version;
+    j["state"] = d.state;
+    j["config_path"] = d.configPath;
+    j["fork_pressure"] = d.forkPressure;
+    j["process_count"] = d.processCount;
+    j["state_counts"] = counts;
+    return j;
+}
+
+Json reloadJson(const ReloadOutcome& r) {
+    Json j = Json::object();
+    j["added"] = r.added;
+    j["removed"] = r.removed;
+    j["changed"] = r.changed;
+    return j;
+}
+
+Json limitsJson(const LimitsReading& l) {
+    Json dims = Json::array();
+    for (const auto& d : l.dimensions) {
+        Json top = Json::array();
+        for (const auto& c : d.top) top.push_back(Json{{"command", c.command}, {"count", c.count}});
+        Json j = Json::object();
+        j["id"] = d.id;
+        j["title"] = d.title;
+        j["used"] = d.used;
+        j["limit"] = d.limit;
+        j["percent"] = d.percent;
+        j["hit_count"] = d.hitCount;
+        j["source"] = d.source;
+        j["note"] = d.note;
+        j["warn"] = overWarning(d, l.warnPercent);
+        j["binding"] = d.id == l.bindingId;
+        j["top"] = top;
+        dims.push_back(j);
+    }
+    Json j = Json::object();
+    j["warn_percent"] = l.warnPercent;
+    j["binding"] = l.bindingId;
+    j["dimensions"] = dims;
+    return j;
+}
+
+Json findingsJson(const std::vector<DoctorFinding>& findings) {
+    Json arr = Json::array();
+    for (const auto& f : findings) {
+        Json j = Json::object();
+        j["name"] = f.name;
+        j["severity"] = f.severity;
+        j["what"] = f.what;
+        j["fix"] = f.fix;
+        arr.push_back(j);
+    }
+    return arr;
+}
+
+std::string dumpLine(const Json& j) {
+    // Replace invalid UTF-8 (a process's reason may quote raw bytes) instead of throwing.
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace sup::ctl

@@ -1,0 +1,98 @@
+// status, show, pid: reading state, never changing it.
+#include <chrono>
+#include <set>
+
+#include <sdbus-c++/Error.h>
+
+#include "ctl/Commands.h"
+#include "ctl/ExitCode.h"
+#include "ctl/JsonOutput.h"
+#include "ctl/ShowView.h"
+#include "ctl/StatusView.h"
+
+namespace sup::ctl {
+
+namespace {
+
+std::int64_t realtimeNowUsec() {
+    using namespace std::chrono;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+bool isNoSuchProcess(const sdbus::Error& e) {
+    return e.getName() == bus_errors::kNoSuchProcess;
+}
+
+// The instance names the patterns match. A pattern that matches nothing is reported (and noted in
+// `unmatched`) without hiding what the other patterns match, as `systemctl status a b` does.
+std::vector<std::string> matchEach(Context& c, const std::vector<std::string>& patterns, bool& unmatched) {
+    try {
+        return c.bus().match(patterns);
+    } catch (const sdbus::Error& e) {
+        if (!isNoSuchProcess(e)) throw;
+    }
+    unmatched = true;
+    std::vector<std::string> names;
+    for (const auto& pattern : patterns) {
+        try {
+            auto some = c.bus().match({pattern});
+            names.insert(names.end(), some.begin(), some.end());
+        } catch (const sdbus::Error& e) {
+            if (!isNoSuchProcess(e)) throw;
+            c.error(e.getMessage());
+        }
+    }
+    return names;
+}
+
+}  // namespace
+
+int runStatus(Context& c) {
+    const auto& patterns = c.inv().args;
+    // One ListProcesses whatever the number of instances; Match only narrows it down.
+    std::vector<ProcessRecord> all = c.bus().listProcesses();
+    std::vector<ProcessRecord> listed;
+    bool unmatched = false;
+    if (patterns.empty()) {
+        listed = std::move(all);
+    } else {
+        auto names = matchEach(c, patterns, unmatched);
+        std::set<std::string> wanted(names.begin(), names.end());
+        for (auto& p : all)
+            if (wanted.count(p.name)) listed.push_back(std::move(p));
+    }
+    if (c.json()) {
+        c.out(dumpLine(processListJson(listed)));
+    } else if (!listed.empty()) {
+        c.out(renderStatusTable(listed, realtimeNowUsec(), c.colour()));
+    } else if (patterns.empty()) {
+        c.out("No processes are configured.\n");
+    }
+    return statusExitCode(listed, unmatched);
+}
+
+int runShow(Context& c) {
+    const auto& inv = c.inv();
+    if (inv.args.empty()) {
+        DaemonInfo d = c.bus().daemonInfo();
+        c.out(c.json() ? dumpLine(daemonJson(d))
+                       : renderProperties(daemonProperties(d), inv.properties, inv.valueOnly));
+        return kExitOk;
+    }
+    ProcessRecord p = c.bus().getProcess(inv.args.front());
+    c.out(c.json() ? dumpLine(processJson(p))
+                   : renderProperties(processProperties(p), inv.properties, inv.valueOnly));
+    return kExitOk;
+}
+
+int runPid(Context& c) {
+    if (c.inv().args.empty()) {
+        c.out(std::to_string(c.bus().daemonPid()) + "\n");
+        return kExitOk;
+    }
+    ProcessRecord p = c.bus().getProcess(c.inv().args.front());
+    c.out(std::to_string(p.pid) + "\n");
+    return p.pid ? kExitOk : kExitNotRunning;
+}
+
+}  // namespace sup::ctl

@@ -1,0 +1,90 @@
+// The manager object /io/supervisord: io.supervisord.Manager1 plus the standard ObjectManager under
+// which every ProcessObject appears. Methods translate to Control calls, guarded and authorized.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "bus/Authorizer.h"
+#include "bus/MethodOverride.h"
+#include "bus/OutputFollowers.h"
+#include "bus/ProcessTally.h"
+#include "io.supervisord-adaptor.h"
+#include "supervisor/Control.h"
+
+namespace sup::bus {
+
+namespace detail {
+// The first base of ManagerObject, so the object and the ListProcesses override exist before the
+// generated adaptor registers its members through them.
+struct ManagerObjectCore {
+    ManagerObjectCore(sdbus::IConnection& connection, sdbus::method_callback listProcesses);
+    std::unique_ptr<sdbus::IObject> object;
+    MethodOverride registrar;
+};
+}  // namespace detail
+
+class ManagerObject final : private detail::ManagerObjectCore,
+                            public io::supervisord::Manager1_adaptor,
+                            public sdbus::Properties_adaptor,
+                            public sdbus::ObjectManager_adaptor {
+  public:
+    static constexpr const char* kInterface = io::supervisord::Manager1_adaptor::INTERFACE_NAME;
+
+    ManagerObject(sdbus::IConnection& connection, Control& control, const Authorizer& authorizer,
+                  const ProcessTally& tally, OutputFollowers& followers, std::string configPath);
+    ~ManagerObject();
+    ManagerObject(const ManagerObject&) = delete;
+    ManagerObject& operator=(const ManagerObject&) = delete;
+
+    void propertiesChanged(const std::vector<std::string>& properties) {
+        emitPropertiesChangedSignal(kInterface, properties);
+    }
+
+  private:
+    const sdbus::IObject& getObject() const { return *object; }
+    void authorize(const std::string& action);
+    // ListProcesses as served: the reply is serialized directly (see MethodOverride.h).
+    void listProcesses(sdbus::MethodCall call);
+    std::vector<std::string> matchNonEmpty(const std::vector<std::string>& patterns);
+
+    std::vector<std::map<std::string, sdbus::Variant>> ListProcesses() override;
+    std::map<std::string, sdbus::Variant> GetProcess(const std::string& name) override;
+    std::vector<std::string> Match(const std::vector<std::string>& patterns) override;
+    std::vector<std::string> Start(const std::vector<std::string>& patterns) override;
+    std::vector<std::string> Stop(const std::vector<std::string>& patterns) override;
+    std::vector<std::string> Restart(const std::vector<std::string>& patterns) override;
+    std::vector<std::string> Signal(const std::vector<std::string>& patterns,
+                                    const std::string& signal) override;
+    std::tuple<std::vector<std::string>, std::vector<std::string>, std::vector<std::string>> Reload()
+        override;
+    void Shutdown() override;
+    std::string Tail(const std::string& name, const std::string& stream, const uint32_t& lines) override;
+    sdbus::UnixFd Follow(const std::string& name, const std::string& stream, const uint32_t& lines) override;
+    std::tuple<
+        uint32_t, std::string,
+        std::vector<sdbus::Struct<std::string, std::string, uint64_t, uint64_t, double, uint64_t, std::string,
+                                  std::string, std::vector<sdbus::Struct<std::string, uint64_t>>>>>
+    GetLimits() override;
+    std::vector<sdbus::Struct<std::string, std::string, std::string, std::string>> Doctor(
+        const std::vector<std::string>& names) override;
+
+    std::string Version() override;
+    std::string State() override;
+    std::string ConfigPath() override { return configPath_; }
+    std::string ForkPressure() override;
+    uint32_t ProcessCount() override;
+    std::map<std::string, uint32_t> StateCounts() override;
+
+    Control& control_;
+    const Authorizer& authorizer_;
+    const ProcessTally& tally_;
+    OutputFollowers& followers_;
+    const std::string configPath_;
+};
+
+}  // namespace sup::bus

@@ -1,0 +1,141 @@
+#include "bus/ProcessObject.h"
+
+#include "bus/Arguments.h"
+#include "bus/BusErrors.h"
+#include "bus/BusNames.h"
+
+namespace sup::bus {
+
+namespace {
+constexpr const char* kInterface = io::supervisord::Process1_adaptor::INTERFACE_NAME;
+}
+
+ProcessObject::ProcessObject(sdbus::IConnection& connection, Control& control, const Authorizer& authorizer,
+                             const ProcessInfo& initial)
+    : AdaptorInterfaces(connection, processObjectPath(initial.name)),
+      control_(control),
+      authorizer_(authorizer),
+      name_(initial.name),
+      group_(initial.group),
+      last_(initial) {
+    registerAdaptor();
+}
+
+ProcessObject::~ProcessObject() {
+    unregisterAdaptor();
+}
+
+std::vector<std::string> ProcessObject::changedProperties(const ProcessInfo& a, const ProcessInfo& b) {
+    std::vector<std::string> out;
+    auto check = [&](bool differs, const char* property) {
+        if (differs) out.emplace_back(property);
+    };
+    check(a.state != b.state, "State");
+    check(a.pid != b.pid, "Pid");
+    check(a.restarts != b.restarts, "Restarts");
+    check(a.exitStatus != b.exitStatus, "ExitStatus");
+    check(a.lastExit != b.lastExit, "LastExit");
+    check(a.spawnError != b.spawnError, "SpawnError");
+    check(a.reason != b.reason, "Reason");
+    check(a.startedAtUsec != b.startedAtUsec, "StartedAt");
+    check(a.stateSinceUsec != b.stateSinceUsec, "StateSince");
+    check(a.nextStartUsec != b.nextStartUsec, "NextStart");
+    check(a.cpuUsec != b.cpuUsec, "CpuUsec");
+    check(a.maxRssKiB != b.maxRssKiB, "MaxRssKiB");
+    check(a.command != b.command, "Command");
+    check(a.sourceFile != b.sourceFile, "SourceFile");
+    check(a.sourceLine != b.sourceLine, "SourceLine");
+    check(a.priority != b.priority, "Priority");
+    return out;
+}
+
+void ProcessObject::update(const ProcessInfo& info) {
+    auto changed = changedProperties(last_, info);
+    last_ = info;
+    if (!changed.empty()) emitPropertiesChangedSignal(kInterface, changed);
+}
+
+ProcessInfo ProcessObject::current() const {
+    return guarded([&] { return control_.get(name_); });
+}
+
+void ProcessObject::Start() {
+    guarded([&] {
+        authorizer_.require(getObject(), control_.settings().controlGroups, "start " + name_);
+        control_.start(name_);
+    });
+}
+
+void ProcessObject::Stop() {
+    guarded([&] {
+        authorizer_.require(getObject(), control_.settings().controlGroups, "stop " + name_);
+        control_.stop(name_);
+    });
+}
+
+void ProcessObject::Restart() {
+    guarded([&] {
+        authorizer_.require(getObject(), control_.settings().controlGroups, "restart " + name_);
+        control_.restart(name_);
+    });
+}
+
+void ProcessObject::Signal(const std::string& signal) {
+    guarded([&] {
+        const int sig = signalArgument(signal);
+        authorizer_.require(getObject(), control_.settings().controlGroups, "signal " + name_);
+        control_.signal(name_, sig);
+    });
+}
+
+std::string ProcessObject::State() {
+    return std::string(toString(current().state));
+}
+uint32_t ProcessObject::Pid() {
+    auto pid = current().pid;
+    return static_cast<uint32_t>(pid > 0 ? pid : 0);
+}
+uint32_t ProcessObject::Restarts() {
+    return current().restarts;
+}
+int32_t ProcessObject::ExitStatus() {
+    return current().exitStatus;
+}
+std::string ProcessObject::LastExit() {
+    return current().lastExit;
+}
+std::string ProcessObject::SpawnError() {
+    return current().spawnError;
+}
+std::string ProcessObject::Reason() {
+    return current().reason;
+}
+int64_t ProcessObject::StartedAt() {
+    return current().startedAtUsec;
+}
+int64_t ProcessObject::StateSince() {
+    return current().stateSinceUsec;
+}
+int64_t ProcessObject::NextStart() {
+    return current().nextStartUsec;
+}
+uint64_t ProcessObject::CpuUsec() {
+    return current().cpuUsec;
+}
+int64_t ProcessObject::MaxRssKiB() {
+    return current().maxRssKiB;
+}
+std::string ProcessObject::Command() {
+    return current().command;
+}
+std::string ProcessObject::SourceFile() {
+    return current().sourceFile;
+}
+int32_t ProcessObject::SourceLine() {
+    return current().sourceLine;
+}
+int32_t ProcessObject::Priority() {
+    return current().priority;
+}
+
+}  // namespace sup::bus

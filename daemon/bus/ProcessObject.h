@@ -1,0 +1,72 @@
+// One process instance on the bus: /io/supervisord/process/<escaped name>, io.supervisord.Process1.
+// Property getters read the live Control snapshot; update() emits PropertiesChanged for what moved.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "bus/Authorizer.h"
+#include "io.supervisord-adaptor.h"
+#include "supervisor/Control.h"
+
+namespace sup::bus {
+
+class ProcessObject final
+    : public sdbus::AdaptorInterfaces<io::supervisord::Process1_adaptor, sdbus::Properties_adaptor,
+                                      sdbus::ManagedObject_adaptor> {
+  public:
+    ProcessObject(sdbus::IConnection& connection, Control& control, const Authorizer& authorizer,
+                  const ProcessInfo& initial);
+    ~ProcessObject();
+    ProcessObject(const ProcessObject&) = delete;
+    ProcessObject& operator=(const ProcessObject&) = delete;
+
+    const std::string& name() const { return name_; }
+
+    // Emits PropertiesChanged for the properties whose values differ from the last snapshot.
+    void update(const ProcessInfo& info);
+    // ObjectManager signals; announce after construction, retract before destruction.
+    void announce() { emitInterfacesAddedSignal(); }
+    void retract() { emitInterfacesRemovedSignal(); }
+
+    // The property names (of Process1) whose values differ between two snapshots.
+    static std::vector<std::string> changedProperties(const ProcessInfo& before, const ProcessInfo& after);
+
+  private:
+    ProcessInfo current() const;
+
+    // Process1 methods
+    void Start() override;
+    void Stop() override;
+    void Restart() override;
+    void Signal(const std::string& signal) override;
+    // Process1 properties
+    std::string Name() override { return name_; }
+    std::string Group() override { return group_; }
+    std::string State() override;
+    uint32_t Pid() override;
+    uint32_t Restarts() override;
+    int32_t ExitStatus() override;
+    std::string LastExit() override;
+    std::string SpawnError() override;
+    std::string Reason() override;
+    int64_t StartedAt() override;
+    int64_t StateSince() override;
+    int64_t NextStart() override;
+    uint64_t CpuUsec() override;
+    int64_t MaxRssKiB() override;
+    std::string Command() override;
+    std::string SourceFile() override;
+    int32_t SourceLine() override;
+    int32_t Priority() override;
+
+    Control& control_;
+    const Authorizer& authorizer_;
+    const std::string name_;
+    const std::string group_;
+    ProcessInfo last_;  // what the last PropertiesChanged (or the registration) published
+};
+
+}  // namespace sup::bus

@@ -1,0 +1,30 @@
+// What a reload must do: compare the instances of the running config with those of the new one.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ServiceSpec.h"
+
+namespace sup {
+
+struct InstanceRef {
+    std::string name;  // "web" or "web@1"
+    const ServiceSpec* spec = nullptr;  // points into the config passed to diffInstances
+    unsigned index = 0;
+};
+
+struct ConfigDiff {
+    std::vector<InstanceRef> added;      // start (if autostart)
+    std::vector<std::string> removed;    // stop, then forget
+    std::vector<InstanceRef> changed;    // runtime settings differ: stop, then start with the new spec
+    std::vector<InstanceRef> unchanged;  // keep running with the same PID (only e.g. the source line moved)
+    bool empty() const { return added.empty() && removed.empty() && changed.empty(); }
+};
+
+// Every instance of `services`, in the order given.
+std::vector<InstanceRef> instancesOf(const std::vector<ServiceSpec>& services);
+
+ConfigDiff diffInstances(const std::vector<ServiceSpec>& running, const std::vector<ServiceSpec>& wanted);
+
+}  // namespace sup

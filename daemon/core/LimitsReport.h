@@ -1,0 +1,42 @@
+// A reading of every process-count and descriptor limit that can make fork() or open() fail.
+// Pure data: daemon/os/limits fills it, the supervisor, the bus and supctl show it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sup {
+
+struct LimitConsumer {
+    std::string command;    // comm of the processes, e.g. "ssh"
+    std::uint64_t count = 0;  // processes (or threads, for thread dimensions) with that command
+};
+
+struct LimitDimension {
+    std::string id;      // stable key: "nproc:uid=1000", "pids-cgroup", "threads-max", "pid-max", "nofile"
+    std::string title;   // for people: "RLIMIT_NPROC of uid 1000 (alice)"
+    std::uint64_t used = 0;
+    std::uint64_t limit = 0;       // 0 = unlimited
+    double percent = 0;            // used/limit*100, 0 when unlimited
+    std::uint64_t hitCount = 0;    // times the limit refused a fork (pids.events "max"), when known
+    std::vector<LimitConsumer> top;  // biggest consumers first, at most 5
+    std::string source;  // where the numbers came from: "/sys/fs/cgroup/pids/x/pids.max", "getrlimit", ...
+    std::string note;    // e.g. "limits.conf would set 4096 for this user at login"
+};
+
+struct LimitsReport {
+    std::vector<LimitDimension> dimensions;
+    unsigned warnPercent = 80;
+    std::string bindingId;  // the dimension most likely to refuse a fork now ("" = none near its limit)
+
+    const LimitDimension* binding() const {
+        for (auto& d : dimensions)
+            if (d.id == bindingId) return &d;
+        return nullptr;
+    }
+};
+
+}  // namespace sup

@@ -1,0 +1,234 @@
+// supervisord: reads YAML service definitions, keeps the services alive, serves its state on D-Bus.
+// Always in the foreground (systemd Type=notify, or a terminal); never daemonizes itself.
+#include <getopt.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "ConfigLoader.h"
+#include "bus/BusService.h"
+#include "os/EventLoop.h"
+#include "os/LockFile.h"
+#include "os/Reaper.h"
+#include "os/SignalFd.h"
+#include "os/Spawner.h"
+#include "sd/ChildEnvironment.h"
+#include "sd/Journal.h"
+#include "sd/Notifier.h"
+#include "sd/TestHooks.h"
+#include "supervisor/LimitsDiagnostics.h"
+#include "supervisor/StatusLine.h"
+#include "supervisor/Supervisor.h"
+
+#ifndef SUP_VERSION
+#define SUP_VERSION "0"
+#endif
+
+namespace {
+
+struct Args {
+    std::string configPath = "/etc/supervisord";
+    bool userBus = false;
+    bool check = false;
+    std::optional<std::string> stateDir;
+    std::optional<std::string> logLevel;
+};
+
+void usage(std::FILE* to) {
+    std::fprintf(to,
+                 "Usage: supervisord [OPTIONS]\n"
+                 "Keeps the services defined in YAML files running; control it with supctl.\n\n"
+                 "  -c, --config PATH    YAML file, or directory of *.yaml files (default /etc/supervisord)\n"
+                 "      --user           serve on the session bus instead of the system bus\n"
+                 "      --check          validate the configuration and exit 0 (valid) or 1\n"
+                 "      --state-dir DIR  where the lock file lives (overrides supervisor.state_dir)\n"
+                 "      --log-level L    trace, debug, info, warn, error (overrides supervisor.log_level)\n"
+                 "  -h, --help           this text\n"
+                 "      --version        print the version\n");
+}
+
+int parseArgs(int argc, char** argv, Args& args) {
+    enum { kUser = 1000, kCheck, kStateDir, kLogLevel, kVersion };
+    static const option longOpts[] = {
+        {"config", required_argument, nullptr, 'c'},      {"user", no_argument, nullptr, kUser},
+        {"check", no_argument, nullptr, kCheck},          {"state-dir", required_argument, nullptr, kStateDir},
+        {"log-level", required_argument, nullptr, kLogLevel}, {"help", no_argument, nullptr, 'h'},
+        {"version", no_argument, nullptr, kVersion},      {nullptr, 0, nullptr, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "c:h", longOpts, nullptr)) != -1) {
+        switch (c) {
+            case 'c': args.configPath = optarg; break;
+            case kUser: args.userBus = true; break;
+            case kCheck: args.check = true; break;
+            case kStateDir: args.stateDir = optarg; break;
+            case kLogLevel: args.logLevel = optarg; break;
+            case 'h': usage(stdout); return 0;
+            case kVersion: std::printf("supervisord %s\n", SUP_VERSION); return 0;
+            default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        std::fprintf(stderr, "supervisord: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    return -1;
+}
+
+// Keeps sd_notify's STATUS= and READY/RELOADING/STOPPING in step with the supervisor.
+class SystemdReporter final : public sup::ControlObserver {
+public:
+    SystemdReporter(sup::sd::Notifier& notifier, sup::Supervisor& sup) : notifier_(notifier), sup_(sup) {}
+    void onStateChanged(const sup::ProcessInfo&, sup::ProcessState, const std::string&) override { update(); }
+    void onProcessesAdded(const std::vector<std::string>&) override { update(); }
+    void onProcessesRemoved(const std::vector<std::string>&) override { update(); }
+    void onOutput(const std::string&, sup::OutputStream, std::string_view) override {}
+    void onDaemonStateChanged(sup::DaemonState s) override {
+        switch (s) {
+            case sup::DaemonState::Running: notifier_.ready(); break;
+            case sup::DaemonState::Reloading: notifier_.reloading(); break;
+            case sup::DaemonState::Stopping: notifier_.stopping(); break;
+            case sup::DaemonState::Starting: break;
+        }
+        update();
+    }
+    void update() { notifier_.status(sup::statusLine(sup_)); }
+
+private:
+    sup::sd::Notifier& notifier_;
+    sup::Supervisor& sup_;
+};
+
+spdlog::level::level_enum levelOf(const std::string& name) {
+    auto level = spdlog::level::from_str(name);
+    // from_str answers "off" for anything it does not know; only "off" itself may mean off.
+    if (level == spdlog::level::off && name != "off") return spdlog::level::info;
+    return level;
+}
+
+int run(const Args& args) {
+    sup::Config config;
+    try {
+        config = sup::config::load(args.configPath);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "supervisord: invalid configuration:\n%s\n", e.what());
+        return 1;
+    }
+    if (args.check) {
+        std::size_t instances = 0;
+        for (auto& s : config.services) instances += s.numprocs;
+        std::printf("%s: configuration OK (%zu services, %zu processes, %zu files)\n", args.configPath.c_str(),
+                    config.services.size(), instances, config.files.size());
+        return 0;
+    }
+    if (args.stateDir) config.supervisor.stateDir = *args.stateDir;
+    const std::string level = args.logLevel.value_or(config.supervisor.logLevel);
+    spdlog::set_default_logger(sup::sd::makeDaemonLogger(sup::sd::stderrIsJournal(), levelOf(level)));
+
+    // One daemon per state directory; the kernel drops the flock when we die, so no stale lock.
+    std::optional<sup::os::LockFile> lock;
+    try {
+        lock.emplace(sup::os::LockFile::acquire(config.supervisor.stateDir + "/supervisord.lock"));
+    } catch (const std::exception& e) {
+        spdlog::critical("{}", e.what());
+        return 1;
+    }
+
+    // A reader that went away (a follower, a log pipe) must surface as EPIPE on that write, not kill the
+    // daemon. Children get the default disposition back before exec (os/SpawnChild.cpp).
+    if (::signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+        spdlog::critical("cannot ignore SIGPIPE: {}", std::strerror(errno));
+        return 1;
+    }
+    sup::os::becomeSubreaper();
+    sup::os::EventLoop loop;
+    sup::os::SignalFd signals({SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2});
+    sup::os::ForkExecLauncher launcher;
+    sup::SteadyClock clock;
+    sup::LimitsDiagnostics diagnostics;
+
+    sup::Supervisor::Options options;
+    options.configPath = args.configPath;
+    options.version = SUP_VERSION;
+    options.loadConfig = [stateDir = args.stateDir](const std::string& path) {
+        auto c = sup::config::load(path);
+        if (stateDir) c.supervisor.stateDir = *stateDir;
+        return c;
+    };
+    options.scrubEnvironment = sup::sd::systemdOnlyEnvironment();
+    sup::Supervisor supervisor(loop, launcher, clock, diagnostics, options, std::move(config));
+
+    sup::sd::Notifier notifier(loop);
+    SystemdReporter reporter(notifier, supervisor);
+    supervisor.addObserver(&reporter);
+
+    int exitCode = 0;
+    loop.add(signals.fd(), EPOLLIN, [&](std::uint32_t) {
+        for (int sig : signals.readAll()) {
+            switch (sig) {
+                case SIGCHLD: supervisor.onChildExited(); break;
+                case SIGTERM:
+                case SIGINT:
+                    spdlog::info("received SIG{}, stopping", sup::signalName(sig));
+                    supervisor.beginShutdown([&loop] { loop.stop(); });
+                    break;
+                case SIGHUP: (void)supervisor.reload(); break;
+                case SIGUSR1: supervisor.reopenLogs(); break;
+                case SIGUSR2: (void)sup::sd::wedgeEventLoopIfTestHooksEnabled(); break;
+            }
+        }
+    });
+
+    std::unique_ptr<sup::bus::BusService> bus;
+    try {
+        bus = std::make_unique<sup::bus::BusService>(loop, supervisor, sup::bus::BusOptions{args.userBus, args.configPath});
+    } catch (const std::exception& e) {
+        spdlog::critical("{}", e.what());
+        return 1;
+    }
+
+    supervisor.startAutostart();
+    supervisor.setDaemonState(sup::DaemonState::Running);  // READY=1: config loaded, name owned, all launched
+    spdlog::info("supervisord {} running with {} processes from {} (pid {})", SUP_VERSION,
+                 supervisor.list().size(), args.configPath, ::getpid());
+
+    loop.run();
+    if (bus && bus->disconnected()) {
+        spdlog::critical("lost the D-Bus connection; stopping the services and exiting so a restart reconnects");
+        exitCode = 1;
+        if (supervisor.daemonState() != sup::DaemonState::Stopping) {
+            // The loop stopped on the disconnect; stop the children properly before leaving.
+            bool done = false;
+            loop.resume();
+            supervisor.beginShutdown([&] { done = true; });
+            while (!done) loop.runOnce(-1);
+        }
+    }
+    supervisor.removeObserver(&reporter);
+    spdlog::info("supervisord stopped");
+    return exitCode;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Args args;
+    int rc = parseArgs(argc, argv, args);
+    if (rc >= 0) return rc;
+    try {
+        return run(args);
+    } catch (const std::exception& e) {
+        spdlog::critical("fatal: {}", e.what());
+        return 1;
+    }
+}

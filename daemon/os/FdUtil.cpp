@@ -1,0 +1,33 @@
+#include "os/FdUtil.h"
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <string>
+#include <system_error>
+
+namespace sup::os {
+
+void throwErrno(const char* what, const std::string& subject) {
+    int err = errno;
+    throw std::system_error(err, std::generic_category(),
+                            subject.empty() ? std::string(what) : what + (" " + subject));
+}
+
+void setNonBlocking(int fd, bool nonBlocking) {
+    int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0) throwErrno("fcntl(F_GETFL) fd", std::to_string(fd));
+    int wanted = nonBlocking ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
+    if (wanted == flags) return;
+    if (::fcntl(fd, F_SETFL, wanted) < 0) throwErrno("fcntl(F_SETFL) fd", std::to_string(fd));
+}
+
+void setCloseOnExec(int fd, bool closeOnExec) {
+    int flags = ::fcntl(fd, F_GETFD);
+    if (flags < 0) throwErrno("fcntl(F_GETFD) fd", std::to_string(fd));
+    int wanted = closeOnExec ? (flags | FD_CLOEXEC) : (flags & ~FD_CLOEXEC);
+    if (wanted == flags) return;
+    if (::fcntl(fd, F_SETFD, wanted) < 0) throwErrno("fcntl(F_SETFD) fd", std::to_string(fd));
+}
+
+}  // namespace sup::os

@@ -1,0 +1,56 @@
+// Internal to the spawner: everything the child needs, prepared before fork so that the child only
+// makes async-signal-safe calls (no allocation) between fork and exec.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sup::os::detail {
+
+enum class ChildStage : std::int32_t {
+    Stdio = 1,
+    Setsid,
+    Signals,
+    CloseFds,
+    Setgroups,
+    Setgid,
+    Setuid,
+    Umask,
+    Chdir,
+    Exec
+};
+
+const char* stageName(ChildStage stage);
+
+// The record the child writes to the status pipe on failure, in one write() below PIPE_BUF so it
+// arrives whole.
+struct ChildReport {
+    std::int32_t stage = 0;
+    std::int32_t err = 0;
+    std::uint32_t detailLength = 0;
+    char detail[1024] = {};
+};
+
+struct ChildPlan {
+    std::vector<std::string> argvStore, envStore;
+    std::vector<char*> argv, envp;        // null-terminated views of the stores
+    std::vector<std::string> candidates;  // exec paths to try in order (PATH search done up front)
+    std::string programName;              // argv[0] as written, for "not found" reports
+    std::string directory;
+    std::string uidText, gidText;  // "uid 1000", for reports
+    std::optional<uid_t> uid;      // only set when it differs from ours
+    std::optional<gid_t> gid;      // only set when it differs from ours
+    bool setGroups = false;
+    std::vector<gid_t> groups;
+    std::optional<mode_t> umask;
+    int stdoutFd = -1, stderrFd = -1;
+};
+
+// Runs in the child after fork. Never returns: execs or reports to statusFd and _exit(127)s.
+[[noreturn]] void runChild(const ChildPlan& plan, int statusFd) noexcept;
+
+}  // namespace sup::os::detail

@@ -1,0 +1,142 @@
+#include "os/Spawner.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+#include <system_error>
+
+#include "os/Pidfd.h"
+#include "os/SpawnChild.h"
+
+namespace sup::os {
+
+namespace {
+
+// PATH when the service's environment has none: systemd's default search path.
+constexpr std::string_view kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+std::string_view pathFromEnv(const std::vector<std::string>& env) {
+    for (const std::string& entry : env)
+        if (entry.rfind("PATH=", 0) == 0) return std::string_view(entry).substr(5);
+    return kDefaultPath;
+}
+
+// execvpe searches the PATH of the daemon's environment; a service must be found through its own.
+std::vector<std::string> execCandidates(const std::string& program, std::string_view path) {
+    if (program.find('/') != std::string::npos) return {program};
+    std::vector<std::string> out;
+    size_t start = 0;
+    for (;;) {
+        size_t end = path.find(':', start);
+        std::string_view dir =
+            path.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+        // An empty element means the current directory, as in POSIX shells.
+        out.push_back(dir.empty() ? program : std::string(dir) + "/" + program);
+        if (end == std::string_view::npos) break;
+        start = end + 1;
+    }
+    return out;
+}
+
+detail::ChildPlan makePlan(const SpawnRequest& request) {
+    detail::ChildPlan plan;
+    plan.argvStore = request.argv;
+    plan.envStore = request.env;
+    for (std::string& a : plan.argvStore) plan.argv.push_back(a.data());
+    plan.argv.push_back(nullptr);
+    for (std::string& e : plan.envStore) plan.envp.push_back(e.data());
+    plan.envp.push_back(nullptr);
+    plan.programName = request.argv.front();
+    plan.candidates = execCandidates(plan.programName, pathFromEnv(request.env));
+    plan.directory = request.directory;
+    // Only switch identities that differ from ours, so a non-root daemon can run services as itself.
+    if (request.uid && *request.uid != ::geteuid()) plan.uid = request.uid;
+    if (request.gid && *request.gid != ::getegid()) plan.gid = request.gid;
+    plan.setGroups = plan.uid.has_value() || plan.gid.has_value();
+    plan.groups = request.groups;
+    if (request.uid) plan.uidText = "uid " + std::to_string(*request.uid);
+    if (request.gid) plan.gidText = "gid " + std::to_string(*request.gid);
+    plan.umask = request.umask;
+    plan.stdoutFd = request.stdoutFd;
+    plan.stderrFd = request.stderrFd;
+    return plan;
+}
+
+}  // namespace
+
+std::string SpawnError::describe() const {
+    std::string out = stage;
+    if (!detail.empty()) out += " " + detail;
+    out += ": ";
+    out += std::generic_category().message(err);
+    return out;
+}
+
+bool SpawnError::transient() const {
+    if (stage == "fork") return err == EAGAIN || err == ENOMEM;
+    if (stage == "exec" || stage == "setuid") return err == EAGAIN;
+    return false;
+}
+
+SpawnResult ForkExecLauncher::spawn(const SpawnRequest& request) {
+    SpawnResult result;
+    if (request.argv.empty() || request.argv.front().empty()) {
+        result.error = SpawnError{"argv", EINVAL, "empty command"};
+        return result;
+    }
+    const detail::ChildPlan plan = makePlan(request);
+
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) < 0) {
+        result.error = SpawnError{"pipe", errno, "status pipe"};
+        return result;
+    }
+    UniqueFd statusRead(fds[0]), statusWrite(fds[1]);
+
+    pid_t pid = ::fork();
+    if (pid < 0) {
+        result.error = SpawnError{"fork", errno, plan.programName};
+        return result;
+    }
+    if (pid == 0) detail::runChild(plan, statusWrite.get());
+
+    // Only the child may hold the write end, so EOF means "the child exec'd or died".
+    statusWrite.reset();
+    result.pid = pid;
+    result.execStatus = std::move(statusRead);
+    // The child cannot have been reaped yet (we are the only reaper), so this pidfd names it. Failure
+    // (no pidfd support, out of fds) is not fatal: the caller falls back to the PID.
+    try {
+        if (auto pidfd = Pidfd::open(pid)) result.pidfd = std::move(*pidfd).release();
+    } catch (const std::system_error&) {
+    }
+    return result;
+}
+
+std::optional<SpawnError> readExecStatus(int fd) {
+    detail::ChildReport report;
+    char* p = reinterpret_cast<char*>(&report);
+    size_t got = 0;
+    for (;;) {
+        ssize_t n = ::read(fd, p + got, sizeof report - got);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw std::system_error(errno, std::generic_category(), "read(exec status pipe)");
+        }
+        if (n == 0) break;
+        got += static_cast<size_t>(n);
+        if (got == sizeof report) break;
+    }
+    if (got == 0) return std::nullopt;
+    constexpr size_t kHeader = offsetof(detail::ChildReport, detail);
+    if (got < kHeader) return SpawnError{"exec", EPROTO, "short status report"};
+    size_t detailLength = std::min<size_t>({report.detailLength, got - kHeader, sizeof report.detail});
+    return SpawnError{detail::stageName(static_cast<detail::ChildStage>(report.stage)), report.err,
+                      std::string(report.detail, detailLength)};
+}
+
+}  // namespace sup::os

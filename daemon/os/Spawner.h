@@ -1,0 +1,69 @@
+// Starting a child process: fork, set up the child's world, exec. Exec failures travel back on a
+// close-on-exec "status pipe", so the parent learns "exec /bin/nope: ENOENT" instead of guessing
+// from exit code 127. Launcher is the seam tests replace (e.g. to make fork fail with EAGAIN).
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "os/UniqueFd.h"
+
+namespace sup::os {
+
+struct SpawnRequest {
+    std::vector<std::string> argv;  // argv[0] without '/' is searched in PATH from `env`
+    std::vector<std::string> env;   // "K=V"; exactly the child's environment
+    std::string directory;          // empty = stay in the daemon's working directory
+    std::optional<uid_t> uid;
+    std::optional<gid_t> gid;
+    std::vector<gid_t> groups;  // supplementary groups, applied when uid or gid changes
+    std::optional<mode_t> umask;
+    int stdoutFd = -1;  // parent fds to dup2 onto 1 and 2; -1 = /dev/null
+    int stderrFd = -1;
+};
+
+struct SpawnError {
+    // "argv", "pipe", "fork" (in the parent, no child exists); "stdio", "setsid", "signals",
+    // "close_fds", "setgroups", "setgid", "setuid", "umask", "chdir", "exec" (in the child).
+    std::string stage;
+    int err = 0;
+    std::string detail;  // what the stage acted on: the program, the directory, "uid 1000", ...
+
+    // "exec /bin/nope: No such file or directory"
+    std::string describe() const;
+    // Worth retrying later rather than giving up: the system is short of processes or memory.
+    // RLIMIT_NPROC is also enforced at execve() (Linux >= 3.1) when a root parent has setuid() to a
+    // user that is over its limit, hence EAGAIN at "exec"/"setuid".
+    bool transient() const;
+};
+
+struct SpawnResult {
+    pid_t pid = -1;
+    // Empty when the kernel lacks pidfds or the daemon is out of fds; callers then fall back to the PID.
+    UniqueFd pidfd;
+    // Read end of the status pipe (blocking, CLOEXEC). It becomes readable when the child has either
+    // exec'd (EOF) or failed before exec (a report); then call readExecStatus() once.
+    UniqueFd execStatus;
+    std::optional<SpawnError> error;  // set when no child exists
+};
+
+class Launcher {
+  public:
+    virtual ~Launcher() = default;
+    virtual SpawnResult spawn(const SpawnRequest& request) = 0;
+};
+
+class ForkExecLauncher final : public Launcher {
+  public:
+    // Never throws for failures of the child; argv/pipe/fork failures come back in `error`.
+    SpawnResult spawn(const SpawnRequest& request) override;
+};
+
+// nullopt = exec succeeded (EOF without a report). Otherwise the child's failure; the child has
+// then _exit(127)ed and must be reaped as usual. Throws std::system_error if the pipe read fails.
+std::optional<SpawnError> readExecStatus(int fd);
+
+}  // namespace sup::os

@@ -1,0 +1,38 @@
+// What the supervisor asks about the machine when things go wrong: why a fork failed, how close
+// every process limit is, what is wrong with a live process. An interface so tests can fake it
+// and the supervisor never reads /proc itself.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/LimitsReport.h"
+#include "supervisor/Control.h"
+
+namespace sup {
+
+class Diagnostics {
+public:
+    virtual ~Diagnostics() = default;
+    // One line naming the binding limit: "EAGAIN, pids cgroup 64/64 (pids.max); top: sleep 60".
+    virtual std::string forkFailure(int err, std::optional<uid_t> serviceUid) = 0;
+    virtual LimitsReport limits(unsigned warnPercent, const std::vector<uid_t>& serviceUids) = 0;
+    virtual std::vector<DoctorFinding> doctor(pid_t pid) = 0;
+};
+
+// Reports only errno; for tests and for when /proc cannot be read.
+class PlainDiagnostics final : public Diagnostics {
+public:
+    std::string forkFailure(int err, std::optional<uid_t>) override;
+    LimitsReport limits(unsigned warnPercent, const std::vector<uid_t>&) override {
+        LimitsReport r;
+        r.warnPercent = warnPercent;
+        return r;
+    }
+    std::vector<DoctorFinding> doctor(pid_t) override { return {}; }
+};
+
+}  // namespace sup

@@ -1,0 +1,128 @@
+#include "supervisor/LogSinks.h"
+
+#include <spdlog/spdlog.h>
+#include <syslog.h>
+
+#include "sd/Journal.h"
+
+namespace sup {
+
+namespace {
+
+class NullSink final : public LogSink {
+public:
+    void write(std::string_view) override {}
+};
+
+class FileSink final : public LogSink {
+public:
+    explicit FileSink(std::shared_ptr<os::RotatingFile> file) : file_(std::move(file)) {}
+    void write(std::string_view data) override {
+        try {
+            file_->write(data);
+            failed_ = false;
+        } catch (const std::exception& e) {
+            // Log once per failure episode, not once per chunk: a full disk must not flood stderr.
+            if (!failed_) spdlog::error("log file: {}", e.what());
+            failed_ = true;
+        }
+    }
+
+private:
+    std::shared_ptr<os::RotatingFile> file_;
+    bool failed_ = false;
+};
+
+// Line-based sinks: the journal and the daemon's own log want whole lines.
+class LineSink : public LogSink {
+public:
+    void write(std::string_view data) override {
+        splitter_.feed(data, [this](std::string_view line) { emit(line); });
+    }
+    void flush() override {
+        splitter_.flush([this](std::string_view line) { emit(line); });
+    }
+
+protected:
+    virtual void emit(std::string_view line) = 0;
+
+private:
+    LineSplitter splitter_;
+};
+
+class DaemonLogSink final : public LineSink {
+public:
+    DaemonLogSink(std::string identifier, bool isStderr) : identifier_(std::move(identifier)), stderr_(isStderr) {}
+
+private:
+    void emit(std::string_view line) override {
+        spdlog::info("{}{}: {}", identifier_, stderr_ ? " (stderr)" : "", line);
+    }
+    std::string identifier_;
+    bool stderr_;
+};
+
+class JournalSink final : public LineSink {
+public:
+    JournalSink(std::string identifier, int priority) : identifier_(std::move(identifier)), priority_(priority) {}
+    void setPid(pid_t pid) override { pid_ = pid; }
+
+private:
+    void emit(std::string_view line) override { journal_.send(identifier_, pid_, priority_, line); }
+    sd::JournalStream journal_;
+    std::string identifier_;
+    int priority_;
+    pid_t pid_ = 0;
+};
+
+}  // namespace
+
+std::shared_ptr<os::RotatingFile> FileRegistry::open(const std::string& path, std::uint64_t maxSize,
+                                                     unsigned backups) {
+    auto& slot = files_[path];
+    if (auto existing = slot.lock()) return existing;
+    auto file = std::make_shared<os::RotatingFile>(path, maxSize, backups);
+    slot = file;
+    return file;
+}
+
+void FileRegistry::reopenAll() {
+    for (auto& [path, weak] : files_) {
+        if (auto file = weak.lock()) {
+            try {
+                file->reopen();
+            } catch (const std::exception& e) {
+                spdlog::error("reopening {}: {}", path, e.what());
+            }
+        }
+    }
+}
+
+void FileRegistry::forgetUnused() {
+    std::erase_if(files_, [](auto& kv) { return kv.second.expired(); });
+}
+
+std::string resolveLogPath(const LogTarget& target, const std::string& instance, const DaemonSettings& settings) {
+    std::string path = target.path;
+    for (auto pos = path.find("{name}"); pos != std::string::npos; pos = path.find("{name}", pos + instance.size()))
+        path.replace(pos, 6, instance);
+    if (!path.empty() && path[0] != '/') path = settings.logDir + "/" + path;
+    return path;
+}
+
+std::unique_ptr<LogSink> makeSink(const LogTarget& target, const std::string& identifier, int priority,
+                                  FileRegistry& files, const DaemonSettings& settings) {
+    switch (target.kind) {
+        case LogTarget::Kind::File:
+            return std::make_unique<FileSink>(
+                files.open(resolveLogPath(target, identifier, settings), target.maxSize, target.backups));
+        case LogTarget::Kind::Journal: return std::make_unique<JournalSink>(identifier, priority);
+        case LogTarget::Kind::Null: return std::make_unique<NullSink>();
+        case LogTarget::Kind::Daemon:
+        case LogTarget::Kind::Stdout:
+            return std::make_unique<DaemonLogSink>(identifier, priority == LOG_WARNING);
+    }
+    return std::make_unique<NullSink>();
+}
+
+}  // namespace sup

@@ -1,0 +1,107 @@
+#!/bin/bash
+# End-to-end: the .deb that `cpack -G DEB` builds, on a real systemd (issue 4, packaging). In private
+# namespaces (lib/namespace.sh; host /usr, /etc and /var only ever seen through tmpfs overlays):
+#   control fields: Depends on the runtime libraries and the system bus, Conflicts: supervisor,
+#   conffiles; `dpkg -i` installs and starts the service (empty configuration, active, on the bus);
+#   `dpkg -r` stops it and removes every file but the conffile; `dpkg -P` removes that too.
+# Exit 0 pass, 1 fail, 77 skipped (no namespaces or no dpkg here).
+#
+# Usage: deb_e2e.sh --build-dir DIR [--keep]
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/lib/namespace.sh"
+source "$here/lib/check.sh"
+
+build_dir="" keep=0
+while (($#)); do
+    case $1 in
+        --build-dir) build_dir=$2; shift 2 ;;
+        --keep) keep=1; shift ;;
+        *) echo "usage: $0 --build-dir DIR [--keep]" >&2; exit 2 ;;
+    esac
+done
+[[ -n $build_dir && -f $build_dir/CPackConfig.cmake ]] || { echo "e2e: --build-dir must be a configured build directory" >&2; exit 2; }
+build_dir=$(cd "$build_dir" && pwd)
+
+ns_check_available
+command -v dpkg >/dev/null && command -v dpkg-deb >/dev/null && command -v cpack >/dev/null ||
+    ns_skip "needs dpkg, dpkg-deb and cpack"
+
+work=$build_dir/e2e-deb
+cleanup() {
+    local rc=$?
+    ns_teardown
+    ((keep)) || rm -rf "$work/pkg" "$work/stage"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+step "cpack -G DEB"
+ns_remove_stale_cgroups
+rm -rf "$work/pkg" "$work/stage"
+mkdir -p "$work/pkg" "$work/stage/usr"
+(cd "$build_dir" && cpack -G DEB -B "$work/pkg") >"$work/cpack.log" 2>&1 ||
+    fail "cpack failed:"$'\n'"$(tail -n 30 "$work/cpack.log")"
+deb=$(ls "$work"/pkg/supervisord_*.deb 2>/dev/null | head -n 1)
+[[ -n $deb ]] || fail "cpack made no supervisord_*.deb:"$'\n'"$(tail -n 30 "$work/cpack.log")"
+pass "${deb##*/}"
+
+step "control fields"
+fields=$(dpkg-deb -f "$deb")
+for dep in libsdbus-c\\+\\+1 libyaml-cpp0\\.7 libspdlog1\\.10 libsystemd0 'default-dbus-system-bus \| dbus-system-bus'; do
+    expect_contains "$(sed -n 's/^Depends: //p' <<<"$fields")" "(^|, )$dep" "Depends"
+done
+expect_contains "$fields" '^Conflicts: supervisor$' "Conflicts"
+expect_contains "$(dpkg-deb -I "$deb" conffiles)" '^/etc/supervisord/supervisord\.yaml$' "conffiles"
+contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
+for f in ./usr/bin/supervisord ./usr/bin/supctl ./usr/lib/systemd/system/supervisord.service \
+    ./usr/lib/systemd/user/supervisord.service ./usr/share/dbus-1/system.d/io.supervisord.conf \
+    ./usr/lib/tmpfiles.d/supervisord.conf ./usr/share/bash-completion/completions/supctl \
+    ./usr/share/man/man8/supervisord.8 ./usr/share/man/man1/supctl.1 ./usr/share/man/man5/supervisord.yaml.5 \
+    ./etc/supervisord/supervisord.yaml; do
+    grep -qxF "$f" <<<"$contents" || fail "the package lacks $f"
+done
+pass "$(grep -E '^(Depends|Conflicts):' <<<"$fields" | tr '\n' ' ')"
+
+step "booting systemd in private namespaces"
+ns_boot "$work" "$work/stage" || fail "systemd did not boot"
+diagnose() {
+    ns_run systemctl status --no-pager -l supervisord || true
+    ns_run journalctl --no-pager -n 40 || true
+}
+E2E_DIAGNOSE=diagnose
+ns_run dpkg -s supervisord >/dev/null 2>&1 && fail "supervisord is already installed on this machine"
+# Container images ship a policy-rc.d that forbids maintainer scripts to start services; a real
+# machine has none. Removed inside only (a whiteout in the /usr overlay's tmpfs).
+ns_run rm -f /usr/sbin/policy-rc.d
+
+step "dpkg -i"
+expect_rc 0 "dpkg -i" ns_run timeout 120 dpkg -i "$deb"
+[[ $(ns_run systemctl is-active supervisord) == active ]] || fail "the service is not active after dpkg -i"
+[[ $(ns_run systemctl is-enabled supervisord) == enabled ]] || fail "the service is not enabled after dpkg -i"
+expect_rc 0 "supctl status" ns_run timeout 20 supctl status
+expect_rc 0 "supctl show" ns_run timeout 20 supctl show
+pass "installed, enabled, active, answering on the system bus"
+
+step "dpkg -r"
+expect_rc 0 "dpkg -r" ns_run timeout 120 dpkg -r supervisord
+[[ $(ns_run systemctl is-active supervisord) != active ]] || fail "still active after dpkg -r"
+ns_run pgrep -x supervisord >/dev/null && fail "a supervisord process outlived dpkg -r"
+for f in /usr/bin/supervisord /usr/bin/supctl /usr/lib/systemd/system/supervisord.service \
+    /usr/share/dbus-1/system.d/io.supervisord.conf; do
+    ns_run test -e "$f" && fail "$f is still there after dpkg -r"
+done
+ns_run test -f /etc/supervisord/supervisord.yaml || fail "dpkg -r removed the conffile (only purge may)"
+pass "stopped, files gone, configuration kept"
+
+step "dpkg -P"
+expect_rc 0 "dpkg -P" ns_run timeout 120 dpkg -P supervisord
+ns_run test -e /etc/supervisord && fail "/etc/supervisord is still there after purge"
+ns_run dpkg -s supervisord >/dev/null 2>&1 && fail "dpkg still knows supervisord after purge"
+pass "purged"
+
+step "done"
+echo "e2e: PASS" >&2

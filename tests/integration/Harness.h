@@ -1,0 +1,113 @@
+// Integration-test harness: a private dbus-daemon that admits every uid, the real supervisord
+// started on it with a temporary config directory, and supctl run as a real child process.
+// Nothing here sleeps and hopes: waits poll a condition until a generous deadline.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace sup::test {
+
+using namespace std::chrono_literals;
+
+// A directory under /tmp removed (recursively) on destruction. World-readable, so `nobody` can use it.
+class TempDir {
+public:
+    explicit TempDir(const std::string& prefix = "suptest");
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+    std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
+
+private:
+    std::string path_;
+};
+
+void writeFile(const std::string& path, const std::string& content);
+std::string readFile(const std::string& path);  // "" when missing
+
+// Polls `cond` every 10 ms until it is true or `timeout` passes; returns the final value.
+bool waitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout = 20s);
+
+struct CommandResult {
+    int exitCode = -1;  // 128+N when killed by signal N
+    std::string out, err;
+};
+
+// Runs argv with the given extra environment; optionally as another uid/gid (via setresgid/setresuid).
+CommandResult runCommand(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
+                         std::optional<uid_t> asUid = std::nullopt, std::chrono::milliseconds timeout = 60s);
+
+// A private dbus-daemon with a config that lets any uid connect and own names (tests only).
+class TestBus {
+public:
+    TestBus();
+    ~TestBus();
+    const std::string& address() const { return address_; }
+
+private:
+    TempDir dir_;
+    pid_t pid_ = -1;
+    std::string address_;
+};
+
+struct DaemonOptions {
+    std::vector<std::string> args;               // appended after the harness's own (later ones win)
+    std::map<std::string, std::string> env;      // added to the environment
+    std::string cgroupProcs;                     // a cgroup.procs file the daemon joins before exec
+    std::optional<unsigned long> rlimitNproc;    // RLIMIT_NPROC set on the daemon (inherited by children)
+};
+
+// One supervisord process on a TestBus (as the system bus, via DBUS_SYSTEM_BUS_ADDRESS).
+class Daemon {
+public:
+    Daemon(const TestBus& bus, std::string confDir, const DaemonOptions& options);
+    // confDir: directory of *.yaml. The daemon's stderr goes to a log file readable with log().
+    Daemon(const TestBus& bus, std::string confDir, std::vector<std::string> extraArgs = {},
+           std::map<std::string, std::string> extraEnv = {});
+    ~Daemon();  // SIGKILL if still running
+
+    // Waits until the daemon answers on the bus (supctl status exits with 0, 3 or 4).
+    bool waitReady(std::chrono::milliseconds timeout = 20s);
+    // SIGTERM and wait for the exit; returns the exit code (or 128+signal), -1 on timeout.
+    int terminate(std::chrono::milliseconds timeout = 30s);
+    int waitExit(std::chrono::milliseconds timeout = 30s);
+    bool running();
+    pid_t pid() const { return pid_; }
+    std::string log() const { return readFile(logPath_); }
+    const std::string& stateDir() const { return stateDir_; }
+
+    // supctl against this daemon's bus.
+    CommandResult ctl(const std::vector<std::string>& args, std::optional<uid_t> asUid = std::nullopt) const;
+    // `supctl status --json`, parsed; an empty array when the call fails.
+    nlohmann::json status() const;
+    // The status object of one instance (null when absent).
+    nlohmann::json process(const std::string& name) const;
+    std::string stateOf(const std::string& name) const;  // "" when absent
+    pid_t pidOf(const std::string& name) const;
+    bool waitState(const std::string& name, const std::string& state, std::chrono::milliseconds timeout = 20s) const;
+
+private:
+    const TestBus& bus_;
+    std::string confDir_;
+    TempDir runDir_;
+    std::string stateDir_, logPath_;
+    pid_t pid_ = -1;
+    int exitStatus_ = -1;
+};
+
+// Children of `parent` (from /proc), and whether a pid is a zombie.
+std::vector<pid_t> childrenOf(pid_t parent);
+bool isZombie(pid_t pid);
+bool processExists(pid_t pid);
+
+}  // namespace sup::test

@@ -1,0 +1,428 @@
+// BusService on a private dbus-daemon over a fake Control: clients call it through the generated
+// proxy (on a thread) or as other uids through dbus-send, while the test thread runs the EventLoop.
+#include <unistd.h>
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "bus/BusService.h"
+#include "bus_fake_control.h"
+#include "bus_test_helpers.h"
+#include "io.supervisord-proxy.h"
+#include "os/EventLoop.h"
+
+namespace {
+
+using namespace sup;
+using namespace sup::bus;
+using namespace sup::bus::test;
+using namespace std::chrono_literals;
+
+constexpr const char* kManager1 = "io.supervisord.Manager1";
+constexpr const char* kProcess1 = "io.supervisord.Process1";
+
+// What a client saw, filled by the proxy's own event-loop thread.
+class Seen {
+  public:
+    void add(std::string event) {
+        std::lock_guard lock(m_);
+        events_.push_back(std::move(event));
+    }
+    bool has(const std::string& event) const {
+        std::lock_guard lock(m_);
+        return std::find(events_.begin(), events_.end(), event) != events_.end();
+    }
+    std::string all() const {
+        std::lock_guard lock(m_);
+        std::string out;
+        for (auto& e : events_) out += e + "\n";
+        return out;
+    }
+
+  private:
+    mutable std::mutex m_;
+    std::vector<std::string> events_;
+};
+
+class ManagerClient final
+    : public sdbus::ProxyInterfaces<io::supervisord::Manager1_proxy, sdbus::ObjectManager_proxy,
+                                    sdbus::Properties_proxy> {
+  public:
+    explicit ManagerClient(Seen& seen)
+        : ProxyInterfaces(sdbus::createSystemBusConnection(), "io.supervisord", "/io/supervisord"),
+          seen_(seen) {
+        registerProxy();
+    }
+    ~ManagerClient() { unregisterProxy(); }
+
+  private:
+    void onProcessStateChanged(const std::string& name, const std::string& oldState,
+                               const std::string& newState, const uint32_t& pid,
+                               const std::string& reason) override {
+        seen_.add("state " + name + " " + oldState + "->" + newState + " pid " + std::to_string(pid) + " " +
+                  reason);
+    }
+    void onReloaded(const std::vector<std::string>& added, const std::vector<std::string>&,
+                    const std::vector<std::string>&) override {
+        seen_.add("reloaded +" + std::to_string(added.size()));
+    }
+    void onInterfacesAdded(
+        const sdbus::ObjectPath& path,
+        const std::map<std::string, std::map<std::string, sdbus::Variant>>& interfaces) override {
+        auto it = interfaces.find(kProcess1);
+        std::string name = it != interfaces.end() && it->second.count("Name")
+                               ? it->second.at("Name").get<std::string>()
+                               : std::string("?");
+        seen_.add("added " + path + " " + name);
+    }
+    void onInterfacesRemoved(const sdbus::ObjectPath& path,
+                             const std::vector<std::string>& interfaces) override {
+        bool process = std::find(interfaces.begin(), interfaces.end(), kProcess1) != interfaces.end();
+        seen_.add("removed " + path + (process ? " Process1" : ""));
+    }
+    void onPropertiesChanged(const std::string& interface,
+                             const std::map<std::string, sdbus::Variant>& changed,
+                             const std::vector<std::string>& invalidated) override {
+        for (auto& [key, value] : changed) seen_.add("manager changed " + interface + "." + key);
+        for (auto& key : invalidated) seen_.add("manager invalidated " + interface + "." + key);
+    }
+
+    Seen& seen_;
+};
+
+class ProcessClient final
+    : public sdbus::ProxyInterfaces<io::supervisord::Process1_proxy, sdbus::Properties_proxy> {
+  public:
+    ProcessClient(Seen& seen, const std::string& path)
+        : ProxyInterfaces(sdbus::createSystemBusConnection(), "io.supervisord", path), seen_(seen) {
+        registerProxy();
+    }
+    ~ProcessClient() { unregisterProxy(); }
+
+  private:
+    void onPropertiesChanged(const std::string&, const std::map<std::string, sdbus::Variant>& changed,
+                             const std::vector<std::string>&) override {
+        for (auto& [key, value] : changed) {
+            std::string text = key;
+            if (value.peekValueType() == "s") text += "=" + value.get<std::string>();
+            if (value.peekValueType() == "u") text += "=" + std::to_string(value.get<uint32_t>());
+            seen_.add("process changed " + text);
+        }
+    }
+
+    Seen& seen_;
+};
+
+class BusServiceTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        control.add("web@0", "web", ProcessState::Running, 4242).restarts = 2;
+        control.add("web@1", "web", ProcessState::Stopped);
+        control.add("db", "db", ProcessState::Fatal).spawnError = "exec /bin/db: No such file or directory";
+        control.settingsValue.controlGroups = {"wheel"};
+        service = std::make_unique<BusService>(loop, control, BusOptions{false, "/etc/supervisord"});
+        client = std::make_unique<ManagerClient>(seen);
+    }
+    void TearDown() override {
+        client.reset();
+        service.reset();
+    }
+
+    // A call that must fail: the D-Bus error it got.
+    template <typename Call>
+    sdbus::Error failure(Call&& call) {
+        try {
+            callPumping(loop, std::forward<Call>(call));
+        } catch (const sdbus::Error& e) {
+            return e;
+        }
+        ADD_FAILURE() << "the call succeeded";
+        return sdbus::Error("none", "none");
+    }
+
+    // dbus-send as another user (setpriv drops to that uid and its primary group only).
+    CommandResult sendAs(uid_t uid, gid_t gid, const std::vector<std::string>& call) {
+        std::vector<std::string> args{"setpriv",
+                                      "--reuid=" + std::to_string(uid),
+                                      "--regid=" + std::to_string(gid),
+                                      "--clear-groups",
+                                      "dbus-send",
+                                      "--bus=" + bus.address(),
+                                      "--print-reply",
+                                      "--dest=io.supervisord"};
+        args.insert(args.end(), call.begin(), call.end());
+        return runPumping(loop, args, bus.dir());
+    }
+
+    PrivateBus bus;
+    os::EventLoop loop;
+    FakeControl control;
+    Seen seen;
+    std::unique_ptr<BusService> service;
+    std::unique_ptr<ManagerClient> client;
+};
+
+TEST_F(BusServiceTest, ListProcessesReturnsEveryInstanceInOneCall) {
+    auto list = callPumping(loop, [&] { return client->ListProcesses(); });
+    ASSERT_EQ(list.size(), 3u);
+    EXPECT_EQ(list[0].at("name").get<std::string>(), "web@0");
+    EXPECT_EQ(list[0].at("group").get<std::string>(), "web");
+    EXPECT_EQ(list[0].at("state").get<std::string>(), "RUNNING");
+    EXPECT_EQ(list[0].at("pid").get<uint32_t>(), 4242u);
+    EXPECT_EQ(list[0].at("restarts").get<uint32_t>(), 2u);
+    EXPECT_EQ(list[0].at("exit_status").get<int32_t>(), -1);
+    EXPECT_EQ(list[0].at("source_line").get<int32_t>(), 3);
+    EXPECT_EQ(list[0].at("object").get<sdbus::ObjectPath>(), "/io/supervisord/process/web_400");
+    EXPECT_EQ(list[1].at("state").get<std::string>(), "STOPPED");
+    EXPECT_EQ(list[1].at("pid").get<uint32_t>(), 0u);
+    EXPECT_EQ(list[2].at("state").get<std::string>(), "FATAL");
+    EXPECT_EQ(list[2].at("spawn_error").get<std::string>(), "exec /bin/db: No such file or directory");
+    EXPECT_EQ(list[0].size(), 19u);
+
+    // GetProcess encodes the same dictionary (ListProcesses is serialized by hand, GetProcess is not).
+    auto one = callPumping(loop, [&] { return client->GetProcess("web@0"); });
+    ASSERT_EQ(one.size(), list[0].size());
+    for (auto& [key, value] : one) {
+        ASSERT_EQ(list[0].count(key), 1u) << key;
+        EXPECT_EQ(list[0].at(key).peekValueType(), value.peekValueType()) << key;
+    }
+    EXPECT_EQ(one.at("restarts").get<uint32_t>(), 2u);
+}
+
+TEST_F(BusServiceTest, ProcessObjectsActOnTheirInstance) {
+    ProcessClient web0(seen, "/io/supervisord/process/web_400");
+    callPumping(loop, [&] { web0.Signal("TERM"); });
+    callPumping(loop, [&] { web0.Restart(); });
+    callPumping(loop, [&] { web0.Stop(); });
+    EXPECT_EQ(control.calls, (std::vector<std::string>{"signal web@0 15", "restart web@0", "stop web@0"}));
+    EXPECT_EQ(callPumping(loop, [&] { return web0.State(); }), "STOPPING");
+    EXPECT_EQ(callPumping(loop, [&] { return web0.Group(); }), "web");
+    EXPECT_EQ(callPumping(loop, [&] { return web0.SourceFile(); }), "/etc/supervisord/web.yaml");
+}
+
+TEST_F(BusServiceTest, ManagerPropertiesAndPerProcessObjects) {
+    EXPECT_EQ(callPumping(loop, [&] { return client->Version(); }), "1.2.3");
+    EXPECT_EQ(callPumping(loop, [&] { return client->State(); }), "running");
+    EXPECT_EQ(callPumping(loop, [&] { return client->ConfigPath(); }), "/etc/supervisord");
+    EXPECT_EQ(callPumping(loop, [&] { return client->ProcessCount(); }), 3u);
+    auto counts = callPumping(loop, [&] { return client->StateCounts(); });
+    EXPECT_EQ(counts["RUNNING"], 1u);
+    EXPECT_EQ(counts["STOPPED"], 1u);
+    EXPECT_EQ(counts["FATAL"], 1u);
+    EXPECT_EQ(counts["BACKOFF"], 0u);
+
+    auto objects = callPumping(loop, [&] { return client->GetManagedObjects(); });
+    ASSERT_EQ(objects.size(), 3u);
+    auto& web0 = objects.at(sdbus::ObjectPath("/io/supervisord/process/web_400"));
+    EXPECT_EQ(web0.at(kProcess1).at("Name").get<std::string>(), "web@0");
+    EXPECT_EQ(web0.at(kProcess1).at("Pid").get<uint32_t>(), 4242u);
+    EXPECT_EQ(web0.at(kProcess1).at("State").get<std::string>(), "RUNNING");
+    EXPECT_EQ(web0.at(kProcess1).at("Command").get<std::string>(), "/bin/web");
+}
+
+TEST_F(BusServiceTest, ErrorsHaveTheirNames) {
+    auto e = failure([&] { return client->GetProcess("nope"); });
+    EXPECT_EQ(e.getName(), "io.supervisord.Error.NoSuchProcess");
+    EXPECT_EQ(e.getMessage(), "no process named 'nope'");
+
+    EXPECT_EQ(failure([&] { return client->Stop({"nothing*"}); }).getName(),
+              "io.supervisord.Error.NoSuchProcess");
+    EXPECT_EQ(failure([&] { return client->Signal({"web@1"}, "HUP"); }).getName(),
+              "io.supervisord.Error.NotRunning");
+    EXPECT_EQ(failure([&] { return client->Signal({"web@0"}, "BOGUS"); }).getName(),
+              "io.supervisord.Error.InvalidArgument");
+    EXPECT_EQ(failure([&] { return client->Tail("web@0", "stdin", 10); }).getName(),
+              "io.supervisord.Error.InvalidArgument");
+    EXPECT_EQ(failure([&] { return client->Start({}); }).getName(), "io.supervisord.Error.InvalidArgument");
+
+    control.reloadResult.ok = false;
+    control.reloadResult.error =
+        "/etc/supervisord/web.yaml:3:5: services.web.comand: unknown key (did you mean 'command'?)";
+    auto reload = failure([&] { return client->Reload(); });
+    EXPECT_EQ(reload.getName(), "io.supervisord.Error.InvalidConfig");
+    EXPECT_EQ(reload.getMessage(), control.reloadResult.error);
+
+    control.failStart = std::make_exception_ptr(std::runtime_error("fork: out of memory"));
+    auto failed = failure([&] { return client->Start({"web@1"}); });
+    EXPECT_EQ(failed.getName(), "io.supervisord.Error.Failed");
+    EXPECT_EQ(failed.getMessage(), "fork: out of memory");
+    control.failStart = nullptr;
+
+    // One exact instance through its own object: already running is an error there.
+    ProcessClient web0(seen, "/io/supervisord/process/web_400");
+    EXPECT_EQ(failure([&] { web0.Start(); }).getName(), "io.supervisord.Error.AlreadyRunning");
+}
+
+TEST_F(BusServiceTest, StartSkipsRunningInstancesAndReturnsTheStartedOnes) {
+    auto started = callPumping(loop, [&] { return client->Start({"web"}); });
+    EXPECT_EQ(started, std::vector<std::string>{"web@1"});
+    EXPECT_EQ(control.calls, std::vector<std::string>{"start web@1"});
+}
+
+TEST_F(BusServiceTest, StopReturnsWhatAClientMustWaitFor) {
+    auto stopped = callPumping(loop, [&] { return client->Stop({"all"}); });
+    EXPECT_EQ(stopped, std::vector<std::string>{"web@0"});  // the others were already down
+    EXPECT_EQ(control.calls, (std::vector<std::string>{"stop web@0", "stop web@1", "stop db"}));
+}
+
+TEST_F(BusServiceTest, SignalTakesNamesPrefixedNamesAndNumbers) {
+    for (const char* sig : {"HUP", "SIGHUP", "1"})
+        EXPECT_EQ(callPumping(loop, [&] { return client->Signal({"web*"}, sig); }),
+                  std::vector<std::string>{"web@0"});
+    EXPECT_EQ(control.calls,
+              (std::vector<std::string>{"signal web@0 1", "signal web@0 1", "signal web@0 1"}));
+}
+
+TEST_F(BusServiceTest, ReloadReportsAndSignalsTheDifference) {
+    control.reloadResult.ok = true;
+    control.reloadResult.added = {"cache"};
+    control.reloadResult.removed = {"db"};
+    auto [added, removed, changed] = callPumping(loop, [&] { return client->Reload(); });
+    EXPECT_EQ(added, std::vector<std::string>{"cache"});
+    EXPECT_EQ(removed, std::vector<std::string>{"db"});
+    EXPECT_TRUE(changed.empty());
+    EXPECT_TRUE(pumpUntil(loop, [&] { return seen.has("reloaded +1"); })) << seen.all();
+}
+
+TEST_F(BusServiceTest, TailAndDoctorAndLimits) {
+    EXPECT_EQ(callPumping(loop, [&] { return client->Tail("web@0", "stdout", 3); }), "one\ntwo\nthree\n");
+    control.findings = {{"warning", "stdout (fd 1) is in non-blocking mode", "fix the program"}};
+    auto findings = callPumping(loop, [&] { return client->Doctor({}); });  // every instance with a process
+    ASSERT_EQ(findings.size(), 1u);
+    EXPECT_EQ(findings[0].get<0>(), "web@0");
+    EXPECT_EQ(findings[0].get<2>(), "stdout (fd 1) is in non-blocking mode");
+    EXPECT_EQ(failure([&] { return client->Doctor({"web@1"}); }).getName(),
+              "io.supervisord.Error.NotRunning");
+
+    LimitDimension dim;
+    dim.id = "pids-cgroup";
+    dim.used = 3;
+    dim.limit = 4;
+    dim.percent = 75;
+    dim.top = {{"sleep", 2}};
+    control.limitsReport.dimensions = {dim};
+    control.limitsReport.bindingId = "pids-cgroup";
+    auto [warn, binding, dims] = callPumping(loop, [&] { return client->GetLimits(); });
+    EXPECT_EQ(warn, 80u);
+    EXPECT_EQ(binding, "pids-cgroup");
+    ASSERT_EQ(dims.size(), 1u);
+    EXPECT_EQ(dims[0].get<3>(), 4u);
+    EXPECT_EQ(dims[0].get<8>().at(0).get<0>(), "sleep");
+}
+
+TEST_F(BusServiceTest, FollowStreamsTheTailThenNewOutput) {
+    sdbus::UnixFd fd = callPumping(loop, [&] { return client->Follow("web@0", "stdout", 2); });
+    ASSERT_TRUE(fd.isValid());
+    control.output("web@0", OutputStream::Stdout, "fresh line\n");
+    control.output("web@0", OutputStream::Stderr, "not followed\n");
+    std::string got;
+    ASSERT_TRUE(pumpUntil(loop, [&] {
+        char buf[256];
+        pollfd p{fd.get(), POLLIN, 0};
+        if (::poll(&p, 1, 0) > 0) {
+            ssize_t n = ::read(fd.get(), buf, sizeof buf);
+            if (n > 0) got.append(buf, static_cast<std::size_t>(n));
+        }
+        return got.size() >= std::string("one\ntwo\nthree\nfresh line\n").size();
+    }));
+    EXPECT_EQ(got, "one\ntwo\nthree\nfresh line\n");  // the fake's tail ignores `lines`
+    EXPECT_EQ(failure([&] { return client->Follow("nope", "stdout", 0); }).getName(),
+              "io.supervisord.Error.NoSuchProcess");
+}
+
+TEST_F(BusServiceTest, StateChangesAreSignalledAndPropertiesChangedOnTheObject) {
+    ProcessClient web1(seen, "/io/supervisord/process/web_401");
+    control.transition("web@1", ProcessState::Starting, 777, "start requested");
+    EXPECT_TRUE(pumpUntil(loop, [&] {
+        return seen.has("state web@1 STOPPED->STARTING pid 777 start requested");
+    })) << seen.all();
+    EXPECT_TRUE(pumpUntil(loop, [&] {
+        return seen.has("process changed State=STARTING") && seen.has("process changed Pid=777") &&
+               seen.has("process changed Reason=start requested") &&
+               seen.has("manager changed io.supervisord.Manager1.StateCounts");
+    })) << seen.all();
+
+    control.setDaemonState(DaemonState::Reloading);
+    EXPECT_TRUE(pumpUntil(loop, [&] { return seen.has("manager changed io.supervisord.Manager1.State"); }))
+        << seen.all();
+}
+
+TEST_F(BusServiceTest, ObjectManagerAnnouncesAddedAndRemovedProcesses) {
+    control.add("cache", "cache", ProcessState::Stopped);
+    control.announceAdded({"cache"});
+    EXPECT_TRUE(pumpUntil(loop, [&] { return seen.has("added /io/supervisord/process/cache cache"); }))
+        << seen.all();
+    EXPECT_TRUE(
+        pumpUntil(loop, [&] { return seen.has("manager changed io.supervisord.Manager1.ProcessCount"); }));
+    EXPECT_EQ(callPumping(loop, [&] { return client->GetManagedObjects(); }).size(), 4u);
+
+    control.remove("db");
+    EXPECT_TRUE(pumpUntil(loop, [&] { return seen.has("removed /io/supervisord/process/db Process1"); }))
+        << seen.all();
+    auto objects = callPumping(loop, [&] { return client->GetManagedObjects(); });
+    EXPECT_EQ(objects.size(), 3u);
+    EXPECT_EQ(objects.count(sdbus::ObjectPath("/io/supervisord/process/db")), 0u);
+    EXPECT_EQ(callPumping(loop, [&] { return client->ProcessCount(); }), 3u);
+}
+
+TEST_F(BusServiceTest, NonRootCallerMayReadButNotStop) {
+    auto read = sendAs(65534, 65534, {"/io/supervisord", "io.supervisord.Manager1.ListProcesses"});
+    EXPECT_EQ(read.exitCode, 0) << read.output;
+    EXPECT_NE(read.output.find("web@0"), std::string::npos) << read.output;
+
+    auto stop = sendAs(65534, 65534, {"/io/supervisord", "io.supervisord.Manager1.Stop", "array:string:web"});
+    EXPECT_NE(stop.exitCode, 0);
+    EXPECT_NE(
+        stop.output.find("org.freedesktop.DBus.Error.AccessDenied: uid 65534 may not stop web: not root and "
+                         "not in control_groups (wheel)"),
+        std::string::npos)
+        << stop.output;
+
+    auto direct = sendAs(65534, 65534, {"/io/supervisord/process/web_400", "io.supervisord.Process1.Stop"});
+    EXPECT_NE(direct.output.find("AccessDenied"), std::string::npos) << direct.output;
+    auto shutdown = sendAs(65534, 65534, {"/io/supervisord", "io.supervisord.Manager1.Shutdown"});
+    EXPECT_NE(shutdown.output.find("AccessDenied"), std::string::npos) << shutdown.output;
+    EXPECT_TRUE(control.calls.empty());
+}
+
+TEST_F(BusServiceTest, MembersOfAControlGroupMayStop) {
+    control.settingsValue.controlGroups = {"wheel", "nogroup"};  // nobody's primary group on Debian
+    auto stop = sendAs(65534, 65534, {"/io/supervisord", "io.supervisord.Manager1.Stop", "array:string:web"});
+    EXPECT_EQ(stop.exitCode, 0) << stop.output;
+    EXPECT_EQ(control.calls, (std::vector<std::string>{"stop web@0", "stop web@1"}));
+}
+
+TEST_F(BusServiceTest, ASecondServiceCannotTakeTheName) {
+    os::EventLoop otherLoop;
+    FakeControl other;
+    try {
+        BusService second(otherLoop, other, BusOptions{});
+        FAIL() << "the name was taken twice";
+    } catch (const std::runtime_error& e) {
+        EXPECT_STREQ(e.what(), "another supervisord owns io.supervisord on the system bus");
+    }
+    EXPECT_TRUE(other.observers.empty());
+    // The first one still serves.
+    EXPECT_EQ(callPumping(loop, [&] { return client->ProcessCount(); }), 3u);
+}
+
+TEST_F(BusServiceTest, LosingTheBusStopsTheLoop) {
+    client.reset();
+    bus.kill();
+    EXPECT_TRUE(pumpUntil(loop, [&] { return loop.stopped(); }));
+    EXPECT_TRUE(service->disconnected());
+    // Observer callbacks after the loss are harmless.
+    control.transition("web@0", ProcessState::Stopping, 4242, "stop requested");
+    control.remove("db");
+    loop.resume();
+    loop.runOnce(0);
+    EXPECT_FALSE(loop.stopped());
+}
+
+}  // namespace

@@ -1,0 +1,103 @@
+// Backoff, config diffing, the output tail and line framing.
+#include <gtest/gtest.h>
+
+#include "core/Backoff.h"
+#include "core/ConfigDiff.h"
+#include "core/LineFramer.h"
+#include "core/TailBuffer.h"
+
+using namespace sup;
+using namespace std::chrono_literals;
+
+namespace {
+
+ServiceSpec svc(const std::string& name, std::vector<std::string> cmd = {"/bin/sleep", "100"}, unsigned n = 1) {
+    ServiceSpec s;
+    s.name = name;
+    s.command = std::move(cmd);
+    s.numprocs = n;
+    return s;
+}
+
+TEST(Backoff, DoublesUpToMaxAndResets) {
+    Backoff b({500ms, 3000ms, 10000ms});
+    EXPECT_EQ(b.next(), 500ms);
+    EXPECT_EQ(b.next(), 1000ms);
+    EXPECT_EQ(b.next(), 2000ms);
+    EXPECT_EQ(b.next(), 3000ms);
+    EXPECT_EQ(b.next(), 3000ms);
+    b.observeRun(9999ms);
+    EXPECT_EQ(b.peek(), 3000ms);
+    b.observeRun(10000ms);
+    EXPECT_EQ(b.next(), 500ms);
+}
+
+TEST(Backoff, ZeroInitialStaysZero) {
+    Backoff b({0ms, 60000ms, 60000ms});
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(b.next(), 0ms);
+}
+
+TEST(ConfigDiff, ClassifiesInstances) {
+    std::vector<ServiceSpec> running = {svc("a"), svc("b"), svc("c"), svc("web", {"/bin/sleep", "1"}, 2)};
+    auto changedB = svc("b", {"/bin/sleep", "200"});
+    auto movedC = svc("c");
+    movedC.where = {"other.yaml", 40, 3};  // only the location changed
+    std::vector<ServiceSpec> wanted = {changedB, movedC, svc("d"), svc("web", {"/bin/sleep", "1"}, 3)};
+    auto diff = diffInstances(running, wanted);
+    auto names = [](const std::vector<InstanceRef>& refs) {
+        std::vector<std::string> out;
+        for (auto& r : refs) out.push_back(r.name);
+        return out;
+    };
+    EXPECT_EQ(names(diff.added), (std::vector<std::string>{"d", "web@2"}));
+    EXPECT_EQ(diff.removed, (std::vector<std::string>{"a"}));
+    EXPECT_EQ(names(diff.changed), (std::vector<std::string>{"b"}));
+    // Scaling numprocs up keeps the instances that already run.
+    EXPECT_EQ(names(diff.unchanged), (std::vector<std::string>{"c", "web@0", "web@1"}));
+}
+
+TEST(ConfigDiff, IdenticalConfigsAreEmpty) {
+    std::vector<ServiceSpec> a = {svc("a"), svc("b", {"/bin/true"}, 3)};
+    EXPECT_TRUE(diffInstances(a, a).empty());
+    EXPECT_EQ(diffInstances(a, a).unchanged.size(), 4u);
+}
+
+TEST(TailBuffer, KeepsTheLastLinesWithinCapacity) {
+    TailBuffer t(32);
+    for (int i = 0; i < 100; ++i) t.append("line " + std::to_string(i) + "\n");
+    EXPECT_EQ(t.tail(2), "line 98\nline 99\n");
+    auto all = t.tail(0);
+    EXPECT_LE(all.size(), 32u);
+    EXPECT_EQ(all.rfind("line 99\n"), all.size() - 8);
+    EXPECT_EQ(all.find("line"), 0u) << "the cut must not leave half a line: " << all;
+}
+
+TEST(TailBuffer, PartialLastLineCounts) {
+    TailBuffer t(1024);
+    t.append("a\nb\nc");
+    EXPECT_EQ(t.tail(1), "c");
+    EXPECT_EQ(t.tail(2), "b\nc");
+    EXPECT_EQ(t.tail(10), "a\nb\nc");
+}
+
+TEST(LineSplitter, JoinsPartsAndBoundsLongLines) {
+    LineSplitter s(8);
+    std::vector<std::string> lines;
+    auto on = [&](std::string_view l) { lines.emplace_back(l); };
+    s.feed("hel", on);
+    s.feed("lo\nwor", on);
+    s.feed("ld\n0123456789abc", on);
+    s.flush(on);
+    EXPECT_EQ(lines, (std::vector<std::string>{"hello", "world", "01234567", "89abc"}));
+}
+
+TEST(Timestamper, PrefixesEachLineOnce) {
+    Timestamper t;
+    auto now = std::chrono::system_clock::now();
+    auto stamp = formatTimestamp(now);
+    EXPECT_EQ(t.apply("a\nb", now), stamp + "a\n" + stamp + "b");
+    EXPECT_EQ(t.apply("c\n", now), "c\n");  // continues the open line
+    EXPECT_EQ(t.apply("d\n", now), stamp + "d\n");
+}
+
+}  // namespace

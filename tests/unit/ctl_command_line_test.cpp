@@ -1,0 +1,144 @@
+// supctl's command line: global options anywhere, command options only where they apply, and
+// usage errors for everything else.
+#include <gtest/gtest.h>
+
+#include "ctl/CommandLine.h"
+
+using namespace sup::ctl;
+using namespace std::chrono_literals;
+
+namespace {
+
+Invocation parse(std::vector<std::string> argv) {
+    return parseCommandLine(argv);
+}
+
+TEST(CtlCommandLine, NoArgumentsMeansStatusOnTheSystemBus) {
+    auto inv = parse({});
+    EXPECT_EQ(inv.command, "status");
+    EXPECT_EQ(inv.global.bus, BusKind::System);
+    EXPECT_FALSE(inv.global.json);
+    ASSERT_TRUE(inv.global.timeout.has_value());
+    EXPECT_EQ(*inv.global.timeout, 30s);
+}
+
+TEST(CtlCommandLine, GlobalOptionsAreAcceptedBeforeAndAfterTheCommand) {
+    auto a = parse({"--json", "--user", "status", "web"});
+    auto b = parse({"status", "web", "--json", "--user"});
+    for (auto* inv : {&a, &b}) {
+        EXPECT_EQ(inv->command, "status");
+        EXPECT_TRUE(inv->global.json);
+        EXPECT_EQ(inv->global.bus, BusKind::Session);
+        EXPECT_EQ(inv->args, std::vector<std::string>{"web"});
+    }
+}
+
+TEST(CtlCommandLine, HostSelectsTheRemoteSystemBusInEverySpelling) {
+    for (auto argv : std::vector<std::vector<std::string>>{{"-H", "root@box", "status"},
+                                                           {"-Hroot@box", "status"},
+                                                           {"--host=root@box", "status"},
+                                                           {"status", "--host", "root@box"}}) {
+        auto inv = parse(argv);
+        EXPECT_EQ(inv.global.bus, BusKind::Remote);
+        EXPECT_EQ(inv.global.host, "root@box");
+        EXPECT_TRUE(inv.args.empty());
+    }
+}
+
+TEST(CtlCommandLine, TailTakesFollowLinesAndStderr) {
+    auto inv = parse({"tail", "-f", "-n", "5", "--stderr", "web@0"});
+    EXPECT_EQ(inv.command, "tail");
+    EXPECT_TRUE(inv.follow);
+    EXPECT_EQ(inv.lines, 5u);
+    EXPECT_TRUE(inv.stderrStream);
+    EXPECT_EQ(inv.args, std::vector<std::string>{"web@0"});
+    EXPECT_EQ(parse({"tail", "-fn20", "web"}).lines, 20u);
+    EXPECT_EQ(parse({"tail", "--lines=7", "web"}).lines, 7u);
+    EXPECT_EQ(parse({"tail", "web"}).lines, 10u);
+    EXPECT_TRUE(parse({"tail", "-n", "all", "web"}).allLines);
+}
+
+TEST(CtlCommandLine, CommandOptionsAreRefusedOnOtherCommands) {
+    EXPECT_THROW(parse({"status", "-f"}), UsageError);
+    EXPECT_THROW(parse({"start", "--stderr", "web"}), UsageError);
+    EXPECT_THROW(parse({"-n", "3", "status"}), UsageError);
+}
+
+TEST(CtlCommandLine, UnknownCommandsAndOptionsAreUsageErrors) {
+    EXPECT_THROW(parse({"frobnicate"}), UsageError);
+    EXPECT_THROW(parse({"status", "--frobnicate"}), UsageError);
+    EXPECT_THROW(parse({"status", "-x"}), UsageError);
+    EXPECT_THROW(parse({"--json=yes", "status"}), UsageError);
+    EXPECT_THROW(parse({"tail", "-n"}), UsageError);
+    EXPECT_THROW(parse({"tail", "-n", "ten", "web"}), UsageError);
+}
+
+TEST(CtlCommandLine, ArgumentCountsAreChecked) {
+    EXPECT_THROW(parse({"start"}), UsageError);
+    EXPECT_THROW(parse({"stop"}), UsageError);
+    EXPECT_THROW(parse({"restart"}), UsageError);
+    EXPECT_THROW(parse({"tail"}), UsageError);
+    EXPECT_THROW(parse({"tail", "a", "b"}), UsageError);
+    EXPECT_THROW(parse({"reload", "x"}), UsageError);
+    EXPECT_THROW(parse({"show", "a", "b"}), UsageError);
+    EXPECT_THROW(parse({"signal", "HUP"}), UsageError);
+    EXPECT_THROW(parse({"signal"}), UsageError);
+    EXPECT_NO_THROW(parse({"start", "web", "db@*"}));
+    EXPECT_NO_THROW(parse({"pid"}));
+    EXPECT_NO_THROW(parse({"doctor"}));
+    EXPECT_NO_THROW(parse({"show"}));
+}
+
+TEST(CtlCommandLine, SignalTakesTheSignalFirstOrFromDashS) {
+    auto inv = parse({"signal", "HUP", "web", "db"});
+    EXPECT_EQ(inv.signal, "HUP");
+    EXPECT_EQ(inv.args, (std::vector<std::string>{"web", "db"}));
+    auto s = parse({"signal", "-s", "USR1", "web"});
+    EXPECT_EQ(s.signal, "USR1");
+    EXPECT_EQ(s.args, std::vector<std::string>{"web"});
+}
+
+TEST(CtlCommandLine, DoubleDashEndsOptions) {
+    auto inv = parse({"status", "--", "-weird-name"});
+    EXPECT_EQ(inv.args, std::vector<std::string>{"-weird-name"});
+}
+
+TEST(CtlCommandLine, HelpWinsOverMissingArguments) {
+    auto inv = parse({"start", "--help"});
+    EXPECT_TRUE(inv.global.help);
+    EXPECT_EQ(inv.command, "start");
+    auto bare = parse({"-h"});
+    EXPECT_TRUE(bare.global.help);
+    EXPECT_TRUE(bare.command.empty());
+    auto version = parse({"--version"});
+    EXPECT_TRUE(version.global.version);
+    EXPECT_TRUE(version.command.empty());
+}
+
+TEST(CtlCommandLine, ShowTakesPropertiesAndValue) {
+    auto inv = parse({"show", "-p", "Pid,State", "--property=Name", "--value", "web"});
+    EXPECT_EQ(inv.properties, (std::vector<std::string>{"Pid", "State", "Name"}));
+    EXPECT_TRUE(inv.valueOnly);
+}
+
+TEST(CtlCommandLine, NoBlockAndTimeout) {
+    auto inv = parse({"start", "--no-block", "--timeout", "2.5", "web"});
+    EXPECT_TRUE(inv.global.noBlock);
+    EXPECT_EQ(*inv.global.timeout, 2500ms);
+}
+
+TEST(CtlTimeout, AcceptsSecondsUnitsAndInfinity) {
+    EXPECT_EQ(*parseTimeout("30"), 30s);
+    EXPECT_EQ(*parseTimeout("1.5"), 1500ms);
+    EXPECT_EQ(*parseTimeout("500ms"), 500ms);
+    EXPECT_EQ(*parseTimeout("2s"), 2s);
+    EXPECT_EQ(*parseTimeout("1min"), 60s);
+    EXPECT_FALSE(parseTimeout("0").has_value());
+    EXPECT_FALSE(parseTimeout("infinity").has_value());
+    EXPECT_THROW(parseTimeout(""), UsageError);
+    EXPECT_THROW(parseTimeout("soon"), UsageError);
+    EXPECT_THROW(parseTimeout("5h"), UsageError);
+    EXPECT_THROW(parseTimeout("-1"), UsageError);
+}
+
+}  // namespace

@@ -1,0 +1,116 @@
+// supctl --json shapes: stable keys, always present, the types scripts expect.
+#include <gtest/gtest.h>
+
+#include "ctl/JsonOutput.h"
+
+using namespace sup::ctl;
+
+namespace {
+
+TEST(CtlJson, StatusIsAnArrayOfObjectsWithEveryKey) {
+    ProcessRecord p;
+    p.name = "web@0";
+    p.group = "web";
+    p.state = "RUNNING";
+    p.pid = 4242;
+    p.restarts = 2;
+    p.exitStatus = -1;
+    p.spawnError = "";
+    p.command = "/bin/sleep 100";
+    p.startedAtUsec = 1'700'000'000'000'000;
+    p.maxRssKiB = 1024;
+    auto j = nlohmann::json::parse(dumpLine(processListJson({p, ProcessRecord{}})));
+    ASSERT_TRUE(j.is_array());
+    ASSERT_EQ(j.size(), 2u);
+    const std::vector<std::string> keys = {
+        "name",      "group",       "state",   "pid",         "restarts",    "exit_status",
+        "last_exit", "spawn_error", "reason",  "started_at",  "state_since", "next_start",
+        "cpu_usec",  "max_rss_kib", "command", "source_file", "source_line", "priority"};
+    for (auto& obj : j) {
+        EXPECT_EQ(obj.size(), keys.size()) << obj.dump();
+        for (auto& k : keys) EXPECT_TRUE(obj.contains(k)) << k;
+    }
+    EXPECT_EQ(j[0]["name"], "web@0");
+    EXPECT_EQ(j[0]["state"], "RUNNING");
+    EXPECT_TRUE(j[0]["pid"].is_number_integer());
+    EXPECT_EQ(j[0]["pid"], 4242);
+    EXPECT_EQ(j[0]["restarts"], 2);
+    EXPECT_EQ(j[0]["exit_status"], -1);
+    EXPECT_EQ(j[0]["started_at"], 1'700'000'000'000'000);
+    EXPECT_TRUE(j[0]["spawn_error"].is_string());
+}
+
+TEST(CtlJson, KeysComeInTheDocumentedOrder) {
+    auto line = dumpLine(processJson(ProcessRecord{}));
+    EXPECT_EQ(line.rfind("{\"name\":", 0), 0u) << line;
+    EXPECT_LT(line.find("\"state\""), line.find("\"pid\""));
+    EXPECT_EQ(line.back(), '\n');
+    EXPECT_EQ(line.find('\n'), line.size() - 1) << "one line";
+}
+
+TEST(CtlJson, AnEmptyListIsAnEmptyArray) {
+    EXPECT_EQ(dumpLine(processListJson({})), "[]\n");
+}
+
+TEST(CtlJson, InvalidUtf8IsReplacedNotFatal) {
+    ProcessRecord p;
+    p.reason = "bad \xff byte";
+    EXPECT_NO_THROW(dumpLine(processJson(p)));
+}
+
+TEST(CtlJson, LimitsCarryEveryDimensionWithFlags) {
+    LimitsReading r;
+    r.warnPercent = 80;
+    r.bindingId = "pid-max";
+    LimitDimension d;
+    d.id = "pid-max";
+    d.title = "kernel.pid_max";
+    d.used = 95;
+    d.limit = 100;
+    d.percent = 95;
+    d.top = {{"sleep", 60}};
+    LimitDimension n;
+    n.id = "nofile";
+    n.used = 5;
+    n.limit = 1024;
+    n.percent = 0.5;
+    r.dimensions = {d, n};
+    auto j = nlohmann::json::parse(dumpLine(limitsJson(r)));
+    EXPECT_EQ(j["warn_percent"], 80);
+    EXPECT_EQ(j["binding"], "pid-max");
+    ASSERT_EQ(j["dimensions"].size(), 2u);
+    auto& first = j["dimensions"][0];
+    EXPECT_EQ(first["id"], "pid-max");
+    EXPECT_EQ(first["used"], 95);
+    EXPECT_EQ(first["limit"], 100);
+    EXPECT_TRUE(first["warn"].get<bool>());
+    EXPECT_TRUE(first["binding"].get<bool>());
+    EXPECT_EQ(first["top"][0]["command"], "sleep");
+    EXPECT_EQ(first["top"][0]["count"], 60);
+    for (auto* k :
+         {"id", "title", "used", "limit", "percent", "hit_count", "source", "note", "warn", "binding", "top"})
+        EXPECT_TRUE(j["dimensions"][1].contains(k)) << k;
+    EXPECT_FALSE(j["dimensions"][1]["warn"].get<bool>());
+}
+
+TEST(CtlJson, ReloadFindingsAndDaemon) {
+    auto reload = nlohmann::json::parse(dumpLine(reloadJson({{"a"}, {}, {"b", "c"}})));
+    EXPECT_EQ(reload["added"], nlohmann::json::array({"a"}));
+    EXPECT_TRUE(reload["removed"].is_array());
+    EXPECT_EQ(reload["changed"].size(), 2u);
+
+    auto findings = nlohmann::json::parse(dumpLine(findingsJson({{"web", "warning", "w", "f"}})));
+    ASSERT_TRUE(findings.is_array());
+    EXPECT_EQ(findings[0]["name"], "web");
+    EXPECT_EQ(findings[0]["severity"], "warning");
+    EXPECT_EQ(findings[0]["fix"], "f");
+
+    DaemonInfo d;
+    d.version = "1.2";
+    d.stateCounts = {{"RUNNING", 2}};
+    auto daemon = nlohmann::json::parse(dumpLine(daemonJson(d)));
+    EXPECT_EQ(daemon["version"], "1.2");
+    EXPECT_EQ(daemon["state_counts"]["RUNNING"], 2);
+}
+
+}  // namespace

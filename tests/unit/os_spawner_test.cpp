@@ -1,0 +1,281 @@
+// ForkExecLauncher and readExecStatus with real children: failures reported by stage, and the world the
+// child starts in (fds, signals, session, environment, umask, PATH lookup).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "os/FdUtil.h"
+#include "os/Spawner.h"
+#include "os_test_helpers.h"
+
+namespace sup::os::test {
+namespace {
+
+// The fd numbers a process lists in its own /proc/self/fd. `ls` opens that directory itself, on the lowest
+// free number, so a child holding only 0, 1, 2 lists exactly 0 1 2 3.
+std::set<int> fdNumbers(const std::string& listing) {
+    std::set<int> out;
+    std::istringstream in(listing);
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) out.insert(std::stoi(line));
+    return out;
+}
+
+// Waits until the child has exec'd (EOF on the status pipe): only then is its /proc view the service's.
+void expectExeced(const SpawnResult& result) {
+    ASSERT_FALSE(result.error) << result.error->describe();
+    ASSERT_TRUE(readableWithin(result.execStatus.get(), static_cast<int>(kDeadline / 1ms)));
+    auto failure = readExecStatus(result.execStatus.get());
+    ASSERT_FALSE(failure) << failure->describe();
+}
+
+// Kills and reaps a spawned child when the test ends, however it ends, so no `sleep 30` outlives it.
+struct ChildReaper {
+    pid_t pid;
+    ~ChildReaper() {
+        if (pid <= 0) return;  // kill(-1) would signal every process we may signal
+        ::kill(pid, SIGKILL);
+        (void)waitForChild(pid);
+    }
+    std::optional<ReapedChild> reap() {
+        auto end = waitForChild(pid);
+        pid = -1;
+        return end;
+    }
+};
+
+TEST(Spawner, MissingBinaryIsExecEnoentAndChildExits127) {
+    const std::string program = "/nonexistent-sup-dir/no-such-binary";
+    SpawnOutcome o = spawnAndCollect(requestFor({program, "arg"}));
+    ASSERT_TRUE(o.spawned);
+    ASSERT_TRUE(o.error);
+    EXPECT_EQ(o.error->stage, "exec");
+    EXPECT_EQ(o.error->err, ENOENT);
+    EXPECT_EQ(o.error->detail, program);
+    EXPECT_EQ(o.error->describe(), "exec " + program + ": No such file or directory");
+    EXPECT_FALSE(o.error->transient());
+    ASSERT_TRUE(o.reaped) << "child not reaped";
+    EXPECT_TRUE(WIFEXITED(o.reaped->status));
+    EXPECT_EQ(WEXITSTATUS(o.reaped->status), 127);
+}
+
+TEST(Spawner, ProgramMissingFromEveryPathEntryNamesTheProgram) {
+    SpawnOutcome o = spawnAndCollect(requestFor({"sup-no-such-program-xyz"}));
+    ASSERT_TRUE(o.error);
+    EXPECT_EQ(o.error->stage, "exec");
+    EXPECT_EQ(o.error->err, ENOENT);
+    EXPECT_EQ(o.error->detail, "sup-no-such-program-xyz");
+    ASSERT_TRUE(o.reaped);
+    EXPECT_EQ(WEXITSTATUS(o.reaped->status), 127);
+}
+
+TEST(Spawner, MissingDirectoryIsChdirFailure) {
+    SpawnRequest r = requestFor({"/bin/true"});
+    r.directory = "/nonexistent-sup-dir/work";
+    SpawnOutcome o = spawnAndCollect(r);
+    ASSERT_TRUE(o.error);
+    EXPECT_EQ(o.error->stage, "chdir");
+    EXPECT_EQ(o.error->err, ENOENT);
+    EXPECT_EQ(o.error->detail, r.directory);
+    EXPECT_NE(o.error->describe().find(r.directory), std::string::npos);
+    ASSERT_TRUE(o.reaped);
+    EXPECT_EQ(WEXITSTATUS(o.reaped->status), 127);
+}
+
+TEST(Spawner, DirectoryIsTheChildsWorkingDirectory) {
+    TempDir dir;
+    SpawnRequest r = requestFor({"/bin/pwd"});
+    r.directory = dir.path();
+    SpawnOutcome o = spawnAndCollect(r);
+    EXPECT_FALSE(o.error) << o.error->describe();
+    EXPECT_EQ(o.stdoutText, std::filesystem::canonical(dir.path()).string() + "\n");
+}
+
+TEST(Spawner, SuccessfulExecReportsNothingAndReturnsPidfd) {
+    ForkExecLauncher launcher;
+    SpawnResult result = launcher.spawn(requestFor({"/bin/sleep", "30"}));
+    ChildReaper reaper{result.pid};
+    ASSERT_NO_FATAL_FAILURE(expectExeced(result));
+    EXPECT_GT(result.pid, 0);
+    ASSERT_TRUE(result.pidfd) << "kernel without pidfds?";
+    int fdFlags = ::fcntl(result.pidfd.get(), F_GETFD);
+    EXPECT_TRUE(fdFlags & FD_CLOEXEC);
+}
+
+TEST(Spawner, EmptyArgvIsRejectedWithoutFork) {
+    ForkExecLauncher launcher;
+    SpawnResult result = launcher.spawn(SpawnRequest{});
+    ASSERT_TRUE(result.error);
+    EXPECT_EQ(result.error->stage, "argv");
+    EXPECT_EQ(result.pid, -1);
+}
+
+TEST(Spawner, ChildSeesOnlyStdioEvenWhenParentLeaksAnFd) {
+    // Deliberately without O_CLOEXEC: the spawner, not the flag, must keep it from the child.
+    UniqueFd leaked(::open("/dev/null", O_RDONLY));
+    ASSERT_TRUE(leaked);
+    int leakedFlags = ::fcntl(leaked.get(), F_GETFD);
+    ASSERT_FALSE(leakedFlags & FD_CLOEXEC);
+    // And one sitting on a low number, where the spawner parks its own fds.
+    UniqueFd low(::fcntl(leaked.get(), F_DUPFD, 3));
+    ASSERT_TRUE(low);
+
+    SpawnOutcome o = spawnAndCollect(requestFor({"/bin/ls", "-1", "/proc/self/fd"}));
+    EXPECT_FALSE(o.error) << o.error->describe();
+    EXPECT_EQ(fdNumbers(o.stdoutText), (std::set<int>{0, 1, 2, 3})) << o.stdoutText;
+    ASSERT_TRUE(o.reaped);
+    EXPECT_EQ(WEXITSTATUS(o.reaped->status), 0);
+}
+
+TEST(Spawner, StdoutAndStderrLandOnTheGivenFds) {
+    OutputPipe out = OutputPipe::create(), err = OutputPipe::create();
+    SpawnRequest r = requestFor({"/bin/sh", "-c", "echo to-out; echo to-err >&2; read x || echo stdin-eof"});
+    r.stdoutFd = out.writeEnd.get();
+    r.stderrFd = err.writeEnd.get();
+    ForkExecLauncher launcher;
+    SpawnResult result = launcher.spawn(r);
+    out.writeEnd.reset();
+    err.writeEnd.reset();
+    ChildReaper reaper{result.pid};
+    ASSERT_NO_FATAL_FAILURE(expectExeced(result));
+    EXPECT_EQ(readUntilEof(out.readEnd.get()), "to-out\nstdin-eof\n");  // stdin is /dev/null
+    EXPECT_EQ(readUntilEof(err.readEnd.get()), "to-err\n");
+    auto end = reaper.reap();
+    ASSERT_TRUE(end);
+    EXPECT_EQ(WEXITSTATUS(end->status), 0);
+}
+
+TEST(Spawner, ChildStdoutIsBlockingEvenIfParentsWriteEndWasNot) {
+    OutputPipe out = OutputPipe::create();
+    setNonBlocking(out.writeEnd.get(), true);
+    SpawnRequest r = requestFor({"/bin/cat", "/proc/self/fdinfo/1"});
+    r.stdoutFd = out.writeEnd.get();
+    SpawnOutcome o = spawnAndCollect(r);
+    out.writeEnd.reset();
+    std::string info = readUntilEof(out.readEnd.get());
+    EXPECT_FALSE(o.error) << o.error->describe();
+
+    size_t at = info.find("flags:");
+    ASSERT_NE(at, std::string::npos) << info;
+    int flags = std::stoi(info.substr(at + 6), nullptr, 8);  // fdinfo prints the flags in octal
+    EXPECT_EQ(flags & O_NONBLOCK, 0) << info;
+    EXPECT_EQ(flags & O_ACCMODE, O_WRONLY) << info;
+}
+
+TEST(Spawner, ChildStartsWithEmptySignalMaskAndDefaultDispositions) {
+    SignalStateGuard guard({SIGUSR1, SIGUSR2, SIGTERM, SIGPIPE, SIGHUP});
+    sigset_t block;
+    ::sigemptyset(&block);
+    ::sigaddset(&block, SIGUSR1);
+    ::sigaddset(&block, SIGTERM);
+    ASSERT_EQ(::sigprocmask(SIG_BLOCK, &block, nullptr), 0);
+    ASSERT_NE(::signal(SIGPIPE, SIG_IGN), SIG_ERR);
+    ASSERT_NE(::signal(SIGHUP, SIG_IGN), SIG_ERR);
+    // A caught signal resets to default at exec anyway; an ignored one would survive exec.
+    ASSERT_NE(::signal(SIGUSR2, SIG_IGN), SIG_ERR);
+
+    // Without the spawner's reset, this is what the child would show (blocked and ignored survive exec).
+    pid_t self = ::getpid();
+    ASSERT_NE(procStatusField(self, "SigBlk"), "0000000000000000");
+    ASSERT_NE(procStatusField(self, "SigIgn"), "0000000000000000");
+
+    ForkExecLauncher launcher;
+    SpawnResult result = launcher.spawn(requestFor({"/bin/sleep", "30"}));
+    ChildReaper reaper{result.pid};
+    ASSERT_NO_FATAL_FAILURE(expectExeced(result));
+    EXPECT_EQ(procStatusField(result.pid, "SigBlk"), "0000000000000000");
+    EXPECT_EQ(procStatusField(result.pid, "SigIgn"), "0000000000000000");
+}
+
+TEST(Spawner, ChildLeadsItsOwnSessionAndProcessGroup) {
+    ForkExecLauncher launcher;
+    SpawnResult result = launcher.spawn(requestFor({"/bin/sleep", "30"}));
+    ChildReaper reaper{result.pid};
+    ASSERT_NO_FATAL_FAILURE(expectExeced(result));
+    EXPECT_EQ(::getsid(result.pid), result.pid);
+    EXPECT_EQ(::getpgid(result.pid), result.pid);
+    EXPECT_NE(::getsid(result.pid), ::getsid(0));
+}
+
+TEST(Spawner, EnvironmentIsExactlyTheGivenOne) {
+    ASSERT_EQ(::setenv("SUP_TEST_PARENT_ONLY", "leak", 1), 0);
+    SpawnRequest r = requestFor({"/usr/bin/env"});
+    r.env = {"FOO=bar", "SUP_SPACES=a b  c", "EMPTY="};
+    SpawnOutcome o = spawnAndCollect(r);
+    ::unsetenv("SUP_TEST_PARENT_ONLY");
+    EXPECT_FALSE(o.error) << o.error->describe();
+    EXPECT_EQ(o.stdoutText, "FOO=bar\nSUP_SPACES=a b  c\nEMPTY=\n");
+}
+
+TEST(Spawner, UmaskIsApplied) {
+    mode_t old = ::umask(022);
+    SpawnRequest r = requestFor({"/bin/sh", "-c", "umask"});
+    r.umask = 0077;
+    SpawnOutcome o = spawnAndCollect(r);
+    r.umask.reset();
+    SpawnOutcome inherited = spawnAndCollect(r);
+    ::umask(old);
+    EXPECT_EQ(o.stdoutText, "0077\n");
+    EXPECT_EQ(inherited.stdoutText, "0022\n");
+}
+
+TEST(Spawner, ProgramWithoutSlashIsSearchedInTheRequestsPath) {
+    TempDir first, second;
+    // The same name, not executable, earlier in PATH: skipped like execvp does.
+    {
+        std::ofstream(first / "sup-test-prog") << "#!/bin/sh\necho wrong\n";
+        ASSERT_EQ(::chmod((first / "sup-test-prog").c_str(), 0644), 0);
+        std::ofstream(second / "sup-test-prog") << "#!/bin/sh\necho found \"$1\"\n";
+        ASSERT_EQ(::chmod((second / "sup-test-prog").c_str(), 0755), 0);
+    }
+    SpawnRequest r = requestFor({"sup-test-prog", "x y"});
+    r.env = {"PATH=/nonexistent-sup-dir:" + first.path() + ":" + second.path()};
+    SpawnOutcome o = spawnAndCollect(r);
+    EXPECT_FALSE(o.error) << o.error->describe();
+    EXPECT_EQ(o.stdoutText, "found x y\n");
+}
+
+TEST(Spawner, PathSearchUsesTheServicesPathNotTheDaemons) {
+    TempDir empty;
+    SpawnRequest r = requestFor({"sh", "-c", "true"});
+    r.env = {"PATH=" + empty.path()};  // the daemon's PATH would find /bin/sh
+    SpawnOutcome o = spawnAndCollect(r);
+    ASSERT_TRUE(o.error);
+    EXPECT_EQ(o.error->stage, "exec");
+    EXPECT_EQ(o.error->err, ENOENT);
+    EXPECT_EQ(o.error->detail, "sh");
+}
+
+TEST(Spawner, OnlyNonExecutableMatchIsReportedAsEacces) {
+    TempDir dir;
+    std::ofstream(dir / "sup-test-prog") << "#!/bin/sh\n";
+    ASSERT_EQ(::chmod((dir / "sup-test-prog").c_str(), 0644), 0);
+    SpawnRequest r = requestFor({"sup-test-prog"});
+    r.env = {"PATH=" + dir.path()};
+    SpawnOutcome o = spawnAndCollect(r);
+    ASSERT_TRUE(o.error);
+    EXPECT_EQ(o.error->stage, "exec");
+    EXPECT_EQ(o.error->err, EACCES);
+    EXPECT_EQ(o.error->detail, dir / "sup-test-prog");
+}
+
+TEST(SpawnError, TransientOnlyForResourceShortage) {
+    EXPECT_TRUE((SpawnError{"fork", EAGAIN, "x"}.transient()));
+    EXPECT_TRUE((SpawnError{"fork", ENOMEM, "x"}.transient()));
+    EXPECT_TRUE((SpawnError{"exec", EAGAIN, "x"}.transient()));
+    EXPECT_TRUE((SpawnError{"setuid", EAGAIN, "uid 1000"}.transient()));
+    EXPECT_FALSE((SpawnError{"exec", ENOENT, "x"}.transient()));
+    EXPECT_FALSE((SpawnError{"fork", ENOENT, "x"}.transient()));
+    EXPECT_FALSE((SpawnError{"chdir", ENOENT, "/x"}.transient()));
+    EXPECT_FALSE((SpawnError{"setuid", EPERM, "uid 1000"}.transient()));
+}
+
+TEST(SpawnError, DescribeWithoutDetail) {
+    EXPECT_EQ((SpawnError{"setsid", EPERM, ""}.describe()), "setsid: Operation not permitted");
+}
+
+}  // namespace
+}  // namespace sup::os::test
