@@ -20,7 +20,6 @@
 
 namespace sdbus {
 class IConnection;
-class UnixFd;
 }  // namespace sdbus
 
 namespace sup::ctl {

@@ -5,23 +5,10 @@
 namespace sup {
 
 void TailBuffer::append(std::string_view data) {
-    total_ += data.size();
     if (capacity_ == 0) return;
     if (data.size() >= capacity_) data = data.substr(data.size() - capacity_);
     buf_.append(data);
     if (buf_.size() > 2 * capacity_) buf_.erase(0, buf_.size() - capacity_);
-}
-
-TailBuffer::Since TailBuffer::since(std::uint64_t offset) const {
-    const std::size_t kept = size();
-    const std::uint64_t oldest = total_ - kept;
-    if (offset < oldest) offset = oldest;
-    if (offset > total_) offset = total_;  // a reader from before a daemon restart starts over
-    const std::size_t skip = static_cast<std::size_t>(offset - oldest);
-    Since out;
-    out.nextOffset = total_;
-    out.data.assign(buf_, buf_.size() - kept + skip, kept - skip);
-    return out;
 }
 
 std::string TailBuffer::tail(unsigned lines) const {

@@ -17,8 +17,9 @@ class SignalFd {
     explicit SignalFd(const std::vector<int>& signals);
 
     int fd() const noexcept { return fd_.get(); }
-    // Drains every pending signal, in arrival order. Standard signals coalesce, so SIGCHLD appearing
-    // once may stand for many children: callers must reap in a loop. Throws std::system_error.
+    // Drains every pending signal. The order is the kernel's (pending standard signals lowest number
+    // first), not arrival order. Standard signals coalesce, so SIGCHLD appearing once may stand for many
+    // children: callers must reap in a loop. Throws std::system_error.
     std::vector<int> readAll();
 
   private:

@@ -77,8 +77,9 @@ std::string SpawnError::describe() const {
 }
 
 bool SpawnError::transient() const {
-    if (stage == "fork") return err == EAGAIN || err == ENOMEM;
-    if (stage == "exec" || stage == "setuid") return err == EAGAIN;
+    // Short of memory is as passing at exec (kernel memory for the new image) or setuid (new credentials)
+    // as it is at fork.
+    if (stage == "fork" || stage == "exec" || stage == "setuid") return err == EAGAIN || err == ENOMEM;
     return false;
 }
 

@@ -78,8 +78,9 @@ std::vector<std::string> JournalStream::fields(const std::string& identifier, pi
     out.push_back("PRIORITY=" + std::to_string(priority));
     out.push_back("SYSLOG_IDENTIFIER=" + identifier);
     if (pid > 0) {
-        // SYSLOG_PID is what `journalctl -t NAME` displays; OBJECT_PID lets journald (we run as root)
-        // attach the child's own _COMM/_EXE/_CMDLINE as OBJECT_* fields.
+        // The service's PID travels in SYSLOG_PID (`journalctl -t NAME -o verbose` shows it; the short
+        // format prints journald's trusted _PID, which is the daemon's, because the daemon sent the entry).
+        // OBJECT_PID lets journald (we run as root) attach the child's _COMM/_EXE/_CMDLINE as OBJECT_*.
         out.push_back("SYSLOG_PID=" + std::to_string(pid));
         out.push_back("OBJECT_PID=" + std::to_string(pid));
     }

@@ -96,13 +96,6 @@ public:
     // The last `lines` lines (0 = all) kept in memory for that instance and stream.
     virtual std::string tail(const std::string& name, OutputStream stream, unsigned lines) const = 0;
 
-    // For following output: the bytes of that stream after `offset` (see TailBuffer::since).
-    struct OutputChunk {
-        std::uint64_t nextOffset = 0;
-        std::string data;
-    };
-    virtual OutputChunk readOutput(const std::string& name, OutputStream stream, std::uint64_t offset) const = 0;
-
     // Findings about the live process of that instance (NotRunning when there is none).
     virtual std::vector<DoctorFinding> doctor(const std::string& name) const = 0;
 

@@ -65,7 +65,6 @@ public:
     ReloadResult reload() override;
     void shutdown() override;
     std::string tail(const std::string& name, OutputStream stream, unsigned lines) const override;
-    OutputChunk readOutput(const std::string& name, OutputStream stream, std::uint64_t offset) const override;
     std::vector<DoctorFinding> doctor(const std::string& name) const override;
     DaemonState daemonState() const override { return daemonState_; }
     LimitsReport limits() const override;

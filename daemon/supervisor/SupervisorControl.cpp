@@ -50,7 +50,8 @@ ProcessInfo Supervisor::infoOf(const Instance& inst) const {
     info.pid = inst.pid;
     info.restarts = m.restarts();
     if (m.startedAt()) info.startedAtUsec = realtimeUsecOf(*m.startedAt(), now);
-    info.stateSinceUsec = realtimeUsecOf(m.stateSince(), now);
+    // A machine that never changed state has no time of its own (0 = unknown, shown as "-").
+    if (m.stateSince() != TimePoint{}) info.stateSinceUsec = realtimeUsecOf(m.stateSince(), now);
     if (m.lastExit()) {
         info.lastExit = m.lastExit()->describe();
         info.exitStatus = m.lastExit()->shellStatus();
@@ -144,13 +145,6 @@ void Supervisor::signal(const std::string& name, int sig) {
 std::string Supervisor::tail(const std::string& name, OutputStream stream, unsigned lines) const {
     const Instance& inst = find(name);
     return (stream == OutputStream::Stdout ? inst.out : inst.err).tail.tail(lines);
-}
-
-Control::OutputChunk Supervisor::readOutput(const std::string& name, OutputStream stream,
-                                            std::uint64_t offset) const {
-    const Instance& inst = find(name);
-    auto since = (stream == OutputStream::Stdout ? inst.out : inst.err).tail.since(offset);
-    return OutputChunk{since.nextOffset, std::move(since.data)};
 }
 
 std::vector<DoctorFinding> Supervisor::doctor(const std::string& name) const {

@@ -25,8 +25,9 @@ done
 build_dir=$(cd "$build_dir" && pwd)
 
 ns_check_available
-command -v dpkg >/dev/null && command -v dpkg-deb >/dev/null && command -v cpack >/dev/null ||
-    ns_skip "needs dpkg, dpkg-deb and cpack"
+for tool in dpkg dpkg-deb cpack; do
+    command -v "$tool" >/dev/null || ns_skip "needs $tool"
+done
 
 work=$build_dir/e2e-deb
 cleanup() {
@@ -45,8 +46,9 @@ rm -rf "$work/pkg" "$work/stage"
 mkdir -p "$work/pkg" "$work/stage/usr"
 (cd "$build_dir" && cpack -G DEB -B "$work/pkg") >"$work/cpack.log" 2>&1 ||
     fail "cpack failed:"$'\n'"$(tail -n 30 "$work/cpack.log")"
-deb=$(ls "$work"/pkg/supervisord_*.deb 2>/dev/null | head -n 1)
-[[ -n $deb ]] || fail "cpack made no supervisord_*.deb:"$'\n'"$(tail -n 30 "$work/cpack.log")"
+debs=("$work"/pkg/supervisord_*.deb)
+deb=${debs[0]}
+[[ -f $deb ]] || fail "cpack made no supervisord_*.deb:"$'\n'"$(tail -n 30 "$work/cpack.log")"
 pass "${deb##*/}"
 
 step "control fields"

@@ -100,7 +100,7 @@ all_running() {
     ! awk '$2 != "RUNNING" {bad=1} END {exit !bad}' <<<"$s"
 }
 alive() { ns_run kill -0 "$1" 2>/dev/null; }
-unit_journal() { ns_run journalctl --no-pager -o cat -u supervisord "$@"; }
+unit_journal() { ns_run journalctl --no-pager -o cat -u supervisord; }
 unit_journal_has() { unit_journal | grep -qE -- "$1"; }
 tag_journal_has() { ns_run journalctl --no-pager -o cat -t "$1" | grep -qE -- "$2"; }
 elapsed_since() { (( SECONDS - $1 >= $2 )); }

@@ -115,10 +115,6 @@ class FakeControl final : public Control {
         (void)get(name);
         return tailText;
     }
-    OutputChunk readOutput(const std::string& name, OutputStream, std::uint64_t) const override {
-        (void)get(name);
-        return {};
-    }
     std::vector<DoctorFinding> doctor(const std::string& name) const override {
         if (get(name).pid <= 0)
             throw ControlError(ControlError::Kind::NotRunning, name + " has no running process");

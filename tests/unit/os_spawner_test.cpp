@@ -267,6 +267,8 @@ TEST(SpawnError, TransientOnlyForResourceShortage) {
     EXPECT_TRUE((SpawnError{"fork", ENOMEM, "x"}.transient()));
     EXPECT_TRUE((SpawnError{"exec", EAGAIN, "x"}.transient()));
     EXPECT_TRUE((SpawnError{"setuid", EAGAIN, "uid 1000"}.transient()));
+    EXPECT_TRUE((SpawnError{"exec", ENOMEM, "x"}.transient()));
+    EXPECT_TRUE((SpawnError{"setuid", ENOMEM, "uid 1000"}.transient()));
     EXPECT_FALSE((SpawnError{"exec", ENOENT, "x"}.transient()));
     EXPECT_FALSE((SpawnError{"fork", ENOENT, "x"}.transient()));
     EXPECT_FALSE((SpawnError{"chdir", ENOENT, "/x"}.transient()));

@@ -84,7 +84,7 @@ ns_boot() {
     # unshare --fork: PID 1 of the namespace is the launcher's only child.
     local deadline=$((SECONDS + 10))
     while [[ -z $NS_PID ]]; do
-        NS_PID=$(cat "/proc/$NS_LAUNCHER_PID/task/$NS_LAUNCHER_PID/children" 2>/dev/null | awk '{print $1}')
+        NS_PID=$(awk '{print $1}' "/proc/$NS_LAUNCHER_PID/task/$NS_LAUNCHER_PID/children" 2>/dev/null)
         [[ -n $NS_PID ]] && break
         kill -0 "$NS_LAUNCHER_PID" 2>/dev/null || {
             cat "$work/console.log" >&2
@@ -149,7 +149,7 @@ ns_teardown() {
             find "$NS_CGROUP" -depth -type d -exec rmdir {} + 2>/dev/null || true
             [[ -d $NS_CGROUP ]] || break
             if ((SECONDS >= deadline)); then
-                ns_log "WARNING: could not remove $NS_CGROUP: $(cat "$NS_CGROUP/cgroup.procs" 2>/dev/null | wc -l) processes left"
+                ns_log "WARNING: could not remove $NS_CGROUP: $(wc -l <"$NS_CGROUP/cgroup.procs" 2>/dev/null) processes left"
                 break
             fi
             sleep 0.1
