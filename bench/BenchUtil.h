@@ -23,7 +23,9 @@ inline Summary summarise(std::vector<double> ms) {
     s.n = ms.size();
     if (ms.empty()) return s;
     std::sort(ms.begin(), ms.end());
-    auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * (ms.size() - 1) + 0.5))]; };
+    auto at = [&](double q) {
+        return ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * (ms.size() - 1) + 0.5))];
+    };
     s.p50 = at(0.50);
     s.p90 = at(0.90);
     s.p99 = at(0.99);
@@ -32,8 +34,8 @@ inline Summary summarise(std::vector<double> ms) {
 }
 
 inline void print(const char* what, const Summary& s) {
-    std::printf("%-44s n=%-5zu p50=%8.2f ms  p90=%8.2f ms  p99=%8.2f ms  max=%8.2f ms\n", what, s.n, s.p50, s.p90,
-                s.p99, s.max);
+    std::printf("%-44s n=%-5zu p50=%8.2f ms  p90=%8.2f ms  p99=%8.2f ms  max=%8.2f ms\n", what, s.n, s.p50,
+                s.p90, s.p99, s.max);
 }
 
 // Wall time of `runs` executions of argv (milliseconds each); exits if one fails.

@@ -25,15 +25,17 @@ void benchSupervisor(int n, int runs) {
     }
     TempDir dir("supbench");
     std::string conf = dir / "supervisord.conf";
-    writeFile(conf, "[unix_http_server]\nfile=" + (dir / "s.sock") + "\n[supervisord]\nlogfile=" + (dir / "log") +
-                        "\npidfile=" + (dir / "pid") + "\nnodaemon=false\nchildlogdir=" + dir.path() +
+    writeFile(conf, "[unix_http_server]\nfile=" + (dir / "s.sock") +
+                        "\n[supervisord]\nlogfile=" + (dir / "log") + "\npidfile=" + (dir / "pid") +
+                        "\nnodaemon=false\nminfds=16384\nchildlogdir=" + dir.path() +
                         "\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = "
                         "supervisor.rpcinterface:make_main_rpcinterface\n[supervisorctl]\nserverurl=unix://" +
-                        (dir / "s.sock") + "\n[program:sleeper]\ncommand=sleep infinity\nnumprocs=" +
-                        std::to_string(n) +
+                        (dir / "s.sock") +
+                        "\n[program:sleeper]\ncommand=sleep infinity\nnumprocs=" + std::to_string(n) +
                         "\nprocess_name=%(program_name)s_%(process_num)d\nstartsecs=0\nstdout_logfile=NONE\n"
                         "stderr_logfile=NONE\n");
-    auto r = runCommand({sd, "-c", conf});
+    // It daemonizes; its stdio goes to /dev/null so the daemon does not hold runCommand's pipes open.
+    auto r = runCommand({"/bin/sh", "-c", std::string(sd) + " -c " + conf + " </dev/null >/dev/null 2>&1"});
     if (r.exitCode != 0) {
         std::printf("supervisord (python) failed to start: %s\n", r.err.c_str());
         return;
@@ -46,8 +48,11 @@ void benchSupervisor(int n, int runs) {
             return running >= static_cast<std::size_t>(n);
         },
         300s);
-    if (up) print("supervisorctl status (Debian supervisor 4.2)", summarise(timeCommand({sc, "-c", conf, "status"}, {}, runs)));
-    else std::printf("supervisor did not bring up %d programs in 300 s\n", n);
+    if (up)
+        print("supervisorctl status (Debian supervisor 4.2)",
+              summarise(timeCommand({sc, "-c", conf, "status"}, {}, runs)));
+    else
+        std::printf("supervisor did not bring up %d programs in 300 s\n", n);
     runCommand({sc, "-c", conf, "shutdown"});
     waitFor([&] { return !std::filesystem::exists(dir / "pid"); }, 120s);
 }
@@ -59,9 +64,9 @@ int main(int argc, char** argv) {
     const int runs = argc > 2 ? std::atoi(argv[2]) : 30;
     TestBus bus;
     TempDir conf("supbench");
-    writeFile(conf / "bench.yaml", "services:\n  sleeper:\n    command: [sleep, infinity]\n    numprocs: " +
-                                       std::to_string(n) +
-                                       "\n    start_seconds: 0\n    stdout: null\n    stderr: null\n");
+    writeFile(conf / "bench.yaml",
+              "services:\n  sleeper:\n    command: [sleep, infinity]\n    numprocs: " + std::to_string(n) +
+                  "\n    start_seconds: 0\n    stdout: null\n    stderr: null\n");
     Daemon daemon(bus, conf.path(), {"--log-level", "warn"});
     if (!daemon.waitReady(120s)) {
         std::fprintf(stderr, "daemon did not start:\n%s\n", daemon.log().c_str());
@@ -82,12 +87,13 @@ int main(int argc, char** argv) {
     }
     std::printf("%d instances RUNNING %.0f ms after the daemon answered\n", n,
                 std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-    const std::map<std::string, std::string> env = {{"DBUS_SYSTEM_BUS_ADDRESS", bus.address()}, {"NO_COLOR", "1"}};
+    const std::map<std::string, std::string> env = {{"DBUS_SYSTEM_BUS_ADDRESS", bus.address()},
+                                                    {"NO_COLOR", "1"}};
     print("supctl status --json", summarise(timeCommand({SUPCTL_BIN, "status", "--json"}, env, runs)));
     print("supctl status (table)", summarise(timeCommand({SUPCTL_BIN, "status"}, env, runs)));
     print("busctl call ListProcesses",
-          summarise(timeCommand({"busctl", "--address=" + bus.address(), "call", "io.supervisord", "/io/supervisord",
-                                 "io.supervisord.Manager1", "ListProcesses"},
+          summarise(timeCommand({"busctl", "--address=" + bus.address(), "call", "io.supervisord",
+                                 "/io/supervisord", "io.supervisord.Manager1", "ListProcesses"},
                                 {}, runs)));
     benchSupervisor(n, runs);
     daemon.terminate(120s);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ctl/CommandLine.h"
+#include "daemon/bus/ErrorNames.h"
 
 namespace sup::ctl {
 
@@ -29,13 +30,7 @@ Failure connectFailure(const std::string& errorName, const std::string& errorMes
 Failure callFailure(const std::string& errorName, const std::string& errorMessage, const BusTarget& target);
 
 namespace bus_errors {
-inline constexpr const char* kNoSuchProcess = "io.supervisord.Error.NoSuchProcess";
-inline constexpr const char* kAlreadyRunning = "io.supervisord.Error.AlreadyRunning";
-inline constexpr const char* kNotRunning = "io.supervisord.Error.NotRunning";
-inline constexpr const char* kInvalidConfig = "io.supervisord.Error.InvalidConfig";
-inline constexpr const char* kInvalidArgument = "io.supervisord.Error.InvalidArgument";
-inline constexpr const char* kFailed = "io.supervisord.Error.Failed";
-inline constexpr const char* kAccessDenied = "org.freedesktop.DBus.Error.AccessDenied";
+using namespace sup::bus::errors;  // the daemon's error names
 inline constexpr const char* kNoReply = "org.freedesktop.DBus.Error.NoReply";
 }  // namespace bus_errors
 

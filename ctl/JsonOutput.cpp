@@ -6,6 +6,8 @@ namespace sup::ctl {
 
 Json processJson(const ProcessRecord& p) {
     Json j = Json::object();
+    // ordered_json keeps keys in a vector: one allocation instead of five regrowths per process.
+    j.get_ref<Json::object_t&>().reserve(18);
     j["name"] = p.name;
     j["group"] = p.group;
     j["state"] = p.state;
@@ -29,6 +31,7 @@ Json processJson(const ProcessRecord& p) {
 
 Json processListJson(const std::vector<ProcessRecord>& processes) {
     Json arr = Json::array();
+    arr.get_ref<Json::array_t&>().reserve(processes.size());
     for (const auto& p : processes) arr.push_back(processJson(p));
     return arr;
 }

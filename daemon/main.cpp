@@ -59,22 +59,42 @@ void usage(std::FILE* to) {
 int parseArgs(int argc, char** argv, Args& args) {
     enum { kUser = 1000, kCheck, kStateDir, kLogLevel, kVersion };
     static const option longOpts[] = {
-        {"config", required_argument, nullptr, 'c'},      {"user", no_argument, nullptr, kUser},
-        {"check", no_argument, nullptr, kCheck},          {"state-dir", required_argument, nullptr, kStateDir},
-        {"log-level", required_argument, nullptr, kLogLevel}, {"help", no_argument, nullptr, 'h'},
-        {"version", no_argument, nullptr, kVersion},      {nullptr, 0, nullptr, 0},
+        {"config", required_argument, nullptr, 'c'},
+        {"user", no_argument, nullptr, kUser},
+        {"check", no_argument, nullptr, kCheck},
+        {"state-dir", required_argument, nullptr, kStateDir},
+        {"log-level", required_argument, nullptr, kLogLevel},
+        {"help", no_argument, nullptr, 'h'},
+        {"version", no_argument, nullptr, kVersion},
+        {nullptr, 0, nullptr, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "c:h", longOpts, nullptr)) != -1) {
         switch (c) {
-            case 'c': args.configPath = optarg; break;
-            case kUser: args.userBus = true; break;
-            case kCheck: args.check = true; break;
-            case kStateDir: args.stateDir = optarg; break;
-            case kLogLevel: args.logLevel = optarg; break;
-            case 'h': usage(stdout); return 0;
-            case kVersion: std::printf("supervisord %s\n", SUP_VERSION); return 0;
-            default: usage(stderr); return 2;
+            case 'c':
+                args.configPath = optarg;
+                break;
+            case kUser:
+                args.userBus = true;
+                break;
+            case kCheck:
+                args.check = true;
+                break;
+            case kStateDir:
+                args.stateDir = optarg;
+                break;
+            case kLogLevel:
+                args.logLevel = optarg;
+                break;
+            case 'h':
+                usage(stdout);
+                return 0;
+            case kVersion:
+                std::printf("supervisord %s\n", SUP_VERSION);
+                return 0;
+            default:
+                usage(stderr);
+                return 2;
         }
     }
     if (optind < argc) {
@@ -87,7 +107,7 @@ int parseArgs(int argc, char** argv, Args& args) {
 
 // Keeps sd_notify's STATUS= and READY/RELOADING/STOPPING in step with the supervisor.
 class SystemdReporter final : public sup::ControlObserver {
-public:
+  public:
     SystemdReporter(sup::sd::Notifier& notifier, sup::Supervisor& sup) : notifier_(notifier), sup_(sup) {}
     void onStateChanged(const sup::ProcessInfo&, sup::ProcessState, const std::string&) override { update(); }
     void onProcessesAdded(const std::vector<std::string>&) override { update(); }
@@ -95,16 +115,23 @@ public:
     void onOutput(const std::string&, sup::OutputStream, std::string_view) override {}
     void onDaemonStateChanged(sup::DaemonState s) override {
         switch (s) {
-            case sup::DaemonState::Running: notifier_.ready(); break;
-            case sup::DaemonState::Reloading: notifier_.reloading(); break;
-            case sup::DaemonState::Stopping: notifier_.stopping(); break;
-            case sup::DaemonState::Starting: break;
+            case sup::DaemonState::Running:
+                notifier_.ready();
+                break;
+            case sup::DaemonState::Reloading:
+                notifier_.reloading();
+                break;
+            case sup::DaemonState::Stopping:
+                notifier_.stopping();
+                break;
+            case sup::DaemonState::Starting:
+                break;
         }
         update();
     }
     void update() { notifier_.status(sup::statusLine(sup_)); }
 
-private:
+  private:
     sup::sd::Notifier& notifier_;
     sup::Supervisor& sup_;
 };
@@ -127,8 +154,8 @@ int run(const Args& args) {
     if (args.check) {
         std::size_t instances = 0;
         for (auto& s : config.services) instances += s.numprocs;
-        std::printf("%s: configuration OK (%zu services, %zu processes, %zu files)\n", args.configPath.c_str(),
-                    config.services.size(), instances, config.files.size());
+        std::printf("%s: configuration OK (%zu services, %zu processes, %zu files)\n",
+                    args.configPath.c_str(), config.services.size(), instances, config.files.size());
         return 0;
     }
     if (args.stateDir) config.supervisor.stateDir = *args.stateDir;
@@ -176,22 +203,31 @@ int run(const Args& args) {
     loop.add(signals.fd(), EPOLLIN, [&](std::uint32_t) {
         for (int sig : signals.readAll()) {
             switch (sig) {
-                case SIGCHLD: supervisor.onChildExited(); break;
+                case SIGCHLD:
+                    supervisor.onChildExited();
+                    break;
                 case SIGTERM:
                 case SIGINT:
                     spdlog::info("received SIG{}, stopping", sup::signalName(sig));
                     supervisor.beginShutdown([&loop] { loop.stop(); });
                     break;
-                case SIGHUP: (void)supervisor.reload(); break;
-                case SIGUSR1: supervisor.reopenLogs(); break;
-                case SIGUSR2: (void)sup::sd::wedgeEventLoopIfTestHooksEnabled(); break;
+                case SIGHUP:
+                    (void)supervisor.reload();
+                    break;
+                case SIGUSR1:
+                    supervisor.reopenLogs();
+                    break;
+                case SIGUSR2:
+                    (void)sup::sd::wedgeEventLoopIfTestHooksEnabled();
+                    break;
             }
         }
     });
 
     std::unique_ptr<sup::bus::BusService> bus;
     try {
-        bus = std::make_unique<sup::bus::BusService>(loop, supervisor, sup::bus::BusOptions{args.userBus, args.configPath});
+        bus = std::make_unique<sup::bus::BusService>(loop, supervisor,
+                                                     sup::bus::BusOptions{args.userBus, args.configPath});
     } catch (const std::exception& e) {
         spdlog::critical("{}", e.what());
         return 1;
@@ -204,7 +240,8 @@ int run(const Args& args) {
 
     loop.run();
     if (bus && bus->disconnected()) {
-        spdlog::critical("lost the D-Bus connection; stopping the services and exiting so a restart reconnects");
+        spdlog::critical(
+            "lost the D-Bus connection; stopping the services and exiting so a restart reconnects");
         exitCode = 1;
         if (supervisor.daemonState() != sup::DaemonState::Stopping) {
             // The loop stopped on the disconnect; stop the children properly before leaving.

@@ -8,19 +8,10 @@
 
 #include <sdbus-c++/Error.h>
 
+#include "bus/ErrorNames.h"
 #include "supervisor/Control.h"
 
 namespace sup::bus {
-
-namespace errors {
-inline constexpr const char* kNoSuchProcess = "io.supervisord.Error.NoSuchProcess";
-inline constexpr const char* kAlreadyRunning = "io.supervisord.Error.AlreadyRunning";
-inline constexpr const char* kNotRunning = "io.supervisord.Error.NotRunning";
-inline constexpr const char* kInvalidConfig = "io.supervisord.Error.InvalidConfig";
-inline constexpr const char* kInvalidArgument = "io.supervisord.Error.InvalidArgument";
-inline constexpr const char* kFailed = "io.supervisord.Error.Failed";
-inline constexpr const char* kAccessDenied = "org.freedesktop.DBus.Error.AccessDenied";
-}  // namespace errors
 
 const char* errorNameOf(ControlError::Kind kind);
 

@@ -7,7 +7,7 @@
 namespace sup {
 
 class Backoff {
-public:
+  public:
     explicit Backoff(BackoffSpec spec = {}) : spec_(spec) {}
     void setSpec(BackoffSpec spec) { spec_ = spec; }
 
@@ -22,7 +22,7 @@ public:
     }
     unsigned step() const { return step_; }
 
-private:
+  private:
     BackoffSpec spec_;
     unsigned step_ = 0;
 };

@@ -9,24 +9,24 @@ using Clock = std::chrono::steady_clock;
 using TimePoint = Clock::time_point;
 
 class ClockSource {
-public:
+  public:
     virtual ~ClockSource() = default;
     virtual TimePoint now() const = 0;
 };
 
 class SteadyClock final : public ClockSource {
-public:
+  public:
     TimePoint now() const override { return Clock::now(); }
 };
 
 // For tests: time moves only when told to.
 class ManualClock final : public ClockSource {
-public:
+  public:
     TimePoint now() const override { return now_; }
     void advance(std::chrono::nanoseconds d) { now_ += d; }
     void set(TimePoint t) { now_ = t; }
 
-private:
+  private:
     TimePoint now_{std::chrono::seconds(1000)};
 };
 

@@ -9,7 +9,7 @@
 namespace sup {
 
 struct InstanceRef {
-    std::string name;  // "web" or "web@1"
+    std::string name;                   // "web" or "web@1"
     const ServiceSpec* spec = nullptr;  // points into the config passed to diffInstances
     unsigned index = 0;
 };

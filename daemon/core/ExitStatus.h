@@ -9,16 +9,25 @@ namespace sup {
 
 struct ExitStatus {
     bool signaled = false;
-    int code = 0;       // exit code when !signaled
-    int signal = 0;     // terminating signal when signaled
+    int code = 0;    // exit code when !signaled
+    int signal = 0;  // terminating signal when signaled
     bool coreDumped = false;
     std::chrono::microseconds cpuUser{0};
     std::chrono::microseconds cpuSystem{0};
     long maxRssKiB = 0;
 
     static ExitStatus fromWaitStatus(int status);
-    static ExitStatus exited(int code) { ExitStatus e; e.code = code; return e; }
-    static ExitStatus killed(int sig) { ExitStatus e; e.signaled = true; e.signal = sig; return e; }
+    static ExitStatus exited(int code) {
+        ExitStatus e;
+        e.code = code;
+        return e;
+    }
+    static ExitStatus killed(int sig) {
+        ExitStatus e;
+        e.signaled = true;
+        e.signal = sig;
+        return e;
+    }
 
     // "exit 0", "exit 3", "signal KILL", "signal SEGV (core dumped)"
     std::string describe() const;

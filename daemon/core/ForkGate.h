@@ -20,7 +20,7 @@
 namespace sup {
 
 class ForkGate {
-public:
+  public:
     // random01 returns a number in [0, 1): the jitter source, injected so tests are deterministic.
     explicit ForkGate(std::function<double()> random01,
                       BackoffSpec retry = {std::chrono::milliseconds(100), std::chrono::seconds(30),
@@ -47,7 +47,7 @@ public:
 
     unsigned consecutiveFailures() const { return failures_; }
 
-private:
+  private:
     std::function<double()> random01_;
     Backoff backoff_;
     std::deque<std::string> queue_;

@@ -11,17 +11,17 @@
 namespace sup {
 
 struct LimitConsumer {
-    std::string command;    // comm of the processes, e.g. "ssh"
+    std::string command;      // comm of the processes, e.g. "ssh"
     std::uint64_t count = 0;  // processes (or threads, for thread dimensions) with that command
 };
 
 struct LimitDimension {
-    std::string id;      // stable key: "nproc:uid=1000", "pids-cgroup", "threads-max", "pid-max", "nofile"
-    std::string title;   // for people: "RLIMIT_NPROC of uid 1000 (alice)"
+    std::string id;     // stable key: "nproc:uid=1000", "pids-cgroup", "threads-max", "pid-max", "nofile"
+    std::string title;  // for people: "RLIMIT_NPROC of uid 1000 (alice)"
     std::uint64_t used = 0;
-    std::uint64_t limit = 0;       // 0 = unlimited
-    double percent = 0;            // used/limit*100, 0 when unlimited
-    std::uint64_t hitCount = 0;    // times the limit refused a fork (pids.events "max"), when known
+    std::uint64_t limit = 0;         // 0 = unlimited
+    double percent = 0;              // used/limit*100, 0 when unlimited
+    std::uint64_t hitCount = 0;      // times the limit refused a fork (pids.events "max"), when known
     std::vector<LimitConsumer> top;  // biggest consumers first, at most 5
     std::string source;  // where the numbers came from: "/sys/fs/cgroup/pids/x/pids.max", "getrlimit", ...
     std::string note;    // e.g. "limits.conf would set 4096 for this user at login"

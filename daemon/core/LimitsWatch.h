@@ -11,7 +11,7 @@
 namespace sup {
 
 class LimitsWatch {
-public:
+  public:
     struct Changes {
         std::vector<const LimitDimension*> crossed;  // at or over warnPercent now, below before
         std::vector<const LimitDimension*> cleared;  // below now, over before
@@ -19,7 +19,7 @@ public:
     // Pointers refer into `report`; use them before the report goes away.
     Changes update(const LimitsReport& report);
 
-private:
+  private:
     std::set<std::string> over_;
 };
 

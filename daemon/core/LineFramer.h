@@ -15,10 +15,10 @@ std::string formatTimestamp(std::chrono::system_clock::time_point t);
 // Prefixes every line start with the time the bytes arrived. Streams: nothing is held back, so a
 // file target sees bytes as soon as they come, and a line split across reads gets one prefix.
 class Timestamper {
-public:
+  public:
     std::string apply(std::string_view data, std::chrono::system_clock::time_point now);
 
-private:
+  private:
     bool atLineStart_ = true;
 };
 
@@ -26,13 +26,13 @@ private:
 // A partial line is held until its newline arrives; one longer than maxLine is passed on in pieces,
 // so a child that never writes a newline cannot make the daemon grow without bound.
 class LineSplitter {
-public:
+  public:
     using LineHandler = std::function<void(std::string_view line)>;  // without the '\n'
     explicit LineSplitter(std::size_t maxLine = 16 * 1024) : maxLine_(maxLine) {}
     void feed(std::string_view data, const LineHandler& onLine);
     void flush(const LineHandler& onLine);  // at EOF: pass on what is left
 
-private:
+  private:
     std::size_t maxLine_;
     std::string partial_;
 };

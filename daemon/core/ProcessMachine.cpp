@@ -34,7 +34,8 @@ void ProcessMachine::enter(ProcessState s, TimePoint now, std::string reason) {
 MachineCommand ProcessMachine::start(TimePoint now) {
     switch (state_) {
         case ProcessState::Starting:
-        case ProcessState::Running: return MachineCommand::none();
+        case ProcessState::Running:
+            return MachineCommand::none();
         case ProcessState::Stopping:
             startAfterStop_ = true;
             return MachineCommand::none();
@@ -70,7 +71,8 @@ MachineCommand ProcessMachine::stop(TimePoint now) {
         case ProcessState::Stopping:
         case ProcessState::Stopped:
         case ProcessState::Exited:
-        case ProcessState::Fatal: return MachineCommand::none();
+        case ProcessState::Fatal:
+            return MachineCommand::none();
     }
     return MachineCommand::none();
 }
@@ -169,7 +171,8 @@ MachineCommand ProcessMachine::exited(const ExitStatus& exit, TimePoint now) {
                 return failedStart(err, now);
             }
             if (!shouldRestart(spec_, exit)) {
-                enter(ProcessState::Exited, now, how + " before start_seconds; restart: " + toString(spec_.restart));
+                enter(ProcessState::Exited, now,
+                      how + " before start_seconds; restart: " + toString(spec_.restart));
                 return MachineCommand::none();
             }
             return failedStart(how + " before start_seconds (exited too quickly)", now);
@@ -209,7 +212,8 @@ MachineCommand ProcessMachine::deadlineReached(TimePoint now) {
             killed_ = true;
             reason_ = "did not stop within stop_timeout, sent SIGKILL";
             return MachineCommand::kill();
-        default: return MachineCommand::none();
+        default:
+            return MachineCommand::none();
     }
 }
 

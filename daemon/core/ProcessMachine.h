@@ -33,7 +33,7 @@ struct MachineCommand {
 };
 
 class ProcessMachine {
-public:
+  public:
     explicit ProcessMachine(const ServiceSpec& spec);
 
     // After a reload that kept this instance: same runtime settings, maybe new source location.
@@ -56,8 +56,8 @@ public:
     MachineCommand stop(TimePoint now);
 
     // Outcomes of a Spawn command.
-    void spawned(TimePoint now);                // a child exists
-    void execSucceeded(TimePoint now);          // the exec-status pipe closed without an error
+    void spawned(TimePoint now);        // a child exists
+    void execSucceeded(TimePoint now);  // the exec-status pipe closed without an error
     void execFailed(const std::string& error, bool transient);  // the child reported an error before exec
     MachineCommand spawnFailed(const std::string& error, bool transient, TimePoint now);  // no child at all
     MachineCommand forkAdmitted(TimePoint now);  // the ForkGate lets a waiting instance try again
@@ -65,7 +65,7 @@ public:
     MachineCommand exited(const ExitStatus& exit, TimePoint now);
     MachineCommand deadlineReached(TimePoint now);
 
-private:
+  private:
     void enter(ProcessState s, TimePoint now, std::string reason);
     MachineCommand failedStart(const std::string& why, TimePoint now);
     MachineCommand scheduleRestart(const std::string& why, TimePoint now);

@@ -26,8 +26,7 @@ std::string_view toString(ProcessState s) {
 
 std::optional<ProcessState> processStateFromString(std::string_view s) {
     for (auto& [state, name] : kNames) {
-        if (name.size() == s.size() &&
-            std::equal(name.begin(), name.end(), s.begin(), [](char a, char b) {
+        if (name.size() == s.size() && std::equal(name.begin(), name.end(), s.begin(), [](char a, char b) {
                 return a == std::toupper(static_cast<unsigned char>(b));
             }))
             return state;

@@ -17,7 +17,7 @@ enum class ProcessState {
     Fatal,     // gave up: start_retries failed starts in a row, or an exec error
 };
 
-std::string_view toString(ProcessState s);            // "RUNNING", ...
+std::string_view toString(ProcessState s);                               // "RUNNING", ...
 std::optional<ProcessState> processStateFromString(std::string_view s);  // case-insensitive
 // Whether a process exists (or is about to) in this state.
 bool isActive(ProcessState s);

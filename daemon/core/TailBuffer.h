@@ -11,7 +11,7 @@
 namespace sup {
 
 class TailBuffer {
-public:
+  public:
     explicit TailBuffer(std::size_t capacity = 64 * 1024) : capacity_(capacity) {}
     void setCapacity(std::size_t c) { capacity_ = c; }
     void append(std::string_view data);
@@ -19,7 +19,7 @@ public:
     std::string tail(unsigned lines) const;
     std::size_t size() const { return std::min(buf_.size(), capacity_); }
 
-private:
+  private:
     std::size_t capacity_;
     // Trimmed lazily at 2x capacity so appending stays amortised O(1) per byte.
     std::string buf_;

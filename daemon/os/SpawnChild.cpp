@@ -1,6 +1,7 @@
-// The child's half of ForkExecLauncher. Between fork() and execve() only async-signal-safe calls are
-// allowed (another thread of a sanitizer runtime, or the parent's malloc state, may be frozen mid-update),
-// so nothing here allocates: every string and array was built by the parent in a ChildPlan.
+// The child's half of ForkExecLauncher. Between vfork() and execve() only async-signal-safe calls are
+// allowed (the child shares the parent's memory, whose malloc state may be mid-update), so nothing here
+// allocates or writes outside its own stack: every string and array was built by the parent in a
+// ChildPlan.
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -12,6 +13,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 
 #include "os/SpawnChild.h"
@@ -132,6 +134,15 @@ int closeFdsFrom(int first) noexcept {
     return 0;
 }
 
+// The kernel's struct for rt_sigaction on x86-64 and most 64-bit ABIs (glibc's struct sigaction is
+// laid out differently and converted by the wrapper).
+struct KernelSigaction {
+    void (*handler)(int) = SIG_DFL;
+    unsigned long flags = 0;
+    void (*restorer)() = nullptr;
+    std::uint64_t mask = 0;
+};
+
 bool retryableExecError(int err) {
     // As execvp: these mean "not here, try the next PATH entry".
     return err == ENOENT || err == ENOTDIR || err == ESTALE || err == ENODEV || err == ETIMEDOUT;
@@ -168,22 +179,26 @@ void runChild(const ChildPlan& plan, int statusFd) noexcept {
     if (::setsid() < 0) fail(statusFd, ChildStage::Setsid, errno, nullptr);
 
     // The daemon blocks the signals it reads through signalfd and may ignore others (SIGPIPE);
-    // both would leak into the service. Some numbers (glibc's internal 32/33) reject sigaction: fine.
-    struct sigaction defaultAction {};
-    defaultAction.sa_handler = SIG_DFL;
-    ::sigemptyset(&defaultAction.sa_mask);
+    // both would leak into the service (exec resets caught signals, but not ignored ones or the mask).
+    // Raw system calls, because a sanitizer's sigaction interceptor keeps bookkeeping in memory this
+    // vfork child shares with the daemon.
+    const KernelSigaction defaultAction{};  // SIG_DFL, no flags, empty mask
     for (int sig = 1; sig < NSIG; ++sig) {
         if (sig == SIGKILL || sig == SIGSTOP) continue;
-        (void)::sigaction(sig, &defaultAction, nullptr);
+        (void)::syscall(SYS_rt_sigaction, sig, &defaultAction, nullptr, sizeof defaultAction.mask);
     }
-    sigset_t none;
-    ::sigemptyset(&none);
-    if (::sigprocmask(SIG_SETMASK, &none, nullptr) < 0) fail(statusFd, ChildStage::Signals, errno, nullptr);
+    const std::uint64_t noSignals = 0;
+    if (::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &noSignals, nullptr, sizeof noSignals) < 0)
+        fail(statusFd, ChildStage::Signals, errno, nullptr);
 
-    if (plan.setGroups && ::setgroups(plan.groups.size(), plan.groups.data()) < 0)
+    // Raw system calls: glibc's wrappers broadcast credential changes to every thread of the process
+    // (setxid), and a vfork child shares the parent's thread list. The kernel changes only this task.
+    if (plan.setGroups && ::syscall(SYS_setgroups, plan.groups.size(), plan.groups.data()) < 0)
         fail(statusFd, ChildStage::Setgroups, errno, plan.uidText.c_str());
-    if (plan.gid && ::setgid(*plan.gid) < 0) fail(statusFd, ChildStage::Setgid, errno, plan.gidText.c_str());
-    if (plan.uid && ::setuid(*plan.uid) < 0) fail(statusFd, ChildStage::Setuid, errno, plan.uidText.c_str());
+    if (plan.gid && ::syscall(SYS_setgid, *plan.gid) < 0)
+        fail(statusFd, ChildStage::Setgid, errno, plan.gidText.c_str());
+    if (plan.uid && ::syscall(SYS_setuid, *plan.uid) < 0)
+        fail(statusFd, ChildStage::Setuid, errno, plan.uidText.c_str());
     if (plan.umask) ::umask(*plan.umask);  // cannot fail
     if (!plan.directory.empty() && ::chdir(plan.directory.c_str()) < 0)
         fail(statusFd, ChildStage::Chdir, errno, plan.directory.c_str());

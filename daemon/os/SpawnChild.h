@@ -1,5 +1,5 @@
-// Internal to the spawner: everything the child needs, prepared before fork so that the child only
-// makes async-signal-safe calls (no allocation) between fork and exec.
+// Internal to the spawner: everything the child needs, prepared before vfork so that the child only
+// makes async-signal-safe calls (no allocation, no writes to shared memory) between vfork and exec.
 #pragma once
 
 #include <sys/types.h>
@@ -50,7 +50,7 @@ struct ChildPlan {
     int stdoutFd = -1, stderrFd = -1;
 };
 
-// Runs in the child after fork. Never returns: execs or reports to statusFd and _exit(127)s.
+// Runs in the child after vfork. Never returns: execs or reports to statusFd and _exit(127)s.
 [[noreturn]] void runChild(const ChildPlan& plan, int statusFd) noexcept;
 
 }  // namespace sup::os::detail

@@ -98,7 +98,13 @@ SpawnResult ForkExecLauncher::spawn(const SpawnRequest& request) {
     }
     UniqueFd statusRead(fds[0]), statusWrite(fds[1]);
 
-    pid_t pid = ::fork();
+    // vfork, as posix_spawn does inside glibc: the parent's pages are shared with the child until it
+    // execs, instead of write-protected for copy-on-write. With fork(), every page the daemon wrote after
+    // a spawn cost a fault and a TLB shootdown; a crash loop of 100 services spent most of the daemon's
+    // time there and stalled D-Bus replies by up to a second. posix_spawn itself cannot setuid/setgroups/
+    // umask, hence runChild, which only makes raw, async-signal-safe calls on data prepared above. The
+    // parent is suspended until the child has exec'd or _exit'd, so the plan stays valid meanwhile.
+    pid_t pid = ::vfork();
     if (pid < 0) {
         result.error = SpawnError{"fork", errno, plan.programName};
         return result;

@@ -23,22 +23,22 @@ std::string_view toString(DaemonState);
 
 // A snapshot of one process instance, for status, show and the D-Bus objects.
 struct ProcessInfo {
-    std::string name;         // "web@0"
-    std::string group;        // "web"
+    std::string name;   // "web@0"
+    std::string group;  // "web"
     ProcessState state = ProcessState::Stopped;
-    pid_t pid = 0;            // 0 when no process
-    unsigned restarts = 0;    // automatic restarts since the daemon (or the last manual start) began
+    pid_t pid = 0;                    // 0 when no process
+    unsigned restarts = 0;            // automatic restarts since the daemon (or the last manual start) began
     std::int64_t startedAtUsec = 0;   // CLOCK_REALTIME µs of the current/last start, 0 = never
     std::int64_t stateSinceUsec = 0;  // CLOCK_REALTIME µs of the last state change
-    std::string lastExit;     // "exit 1", "signal KILL (core dumped)", "" = never exited
-    int exitStatus = -1;      // last exit as a shell number (code or 128+signal), -1 = never
-    std::string spawnError;   // last spawn error, e.g. "exec /bin/nope: No such file or directory"
-    std::string reason;       // why it is in this state ("exited too quickly", "fork: EAGAIN, ...")
+    std::string lastExit;             // "exit 1", "signal KILL (core dumped)", "" = never exited
+    int exitStatus = -1;              // last exit as a shell number (code or 128+signal), -1 = never
+    std::string spawnError;           // last spawn error, e.g. "exec /bin/nope: No such file or directory"
+    std::string reason;               // why it is in this state ("exited too quickly", "fork: EAGAIN, ...")
     std::int64_t nextStartUsec = 0;   // CLOCK_REALTIME µs of the next automatic start (BACKOFF), 0 = none
     std::uint64_t cpuUsec = 0;        // user+system CPU of the last finished run
     long maxRssKiB = 0;               // of the last finished run
-    std::string command;      // argv joined for display
-    std::string sourceFile;   // where it is defined
+    std::string command;              // argv joined for display
+    std::string sourceFile;           // where it is defined
     int sourceLine = 0;
     int priority = 0;
 };
@@ -64,9 +64,10 @@ struct DoctorFinding {
 };
 
 class ControlObserver {
-public:
+  public:
     virtual ~ControlObserver() = default;
-    virtual void onStateChanged(const ProcessInfo& info, ProcessState oldState, const std::string& reason) = 0;
+    virtual void onStateChanged(const ProcessInfo& info, ProcessState oldState,
+                                const std::string& reason) = 0;
     virtual void onProcessesAdded(const std::vector<std::string>& names) = 0;
     virtual void onProcessesRemoved(const std::vector<std::string>& names) = 0;
     // Raw bytes as they arrive from the child (already timestamp-prefixed when `timestamps` is on).
@@ -75,19 +76,20 @@ public:
 };
 
 class Control {
-public:
+  public:
     virtual ~Control() = default;
 
     virtual std::vector<ProcessInfo> list() const = 0;  // every instance, in priority then name order
     virtual ProcessInfo get(const std::string& name) const = 0;  // throws ControlError(NoSuchProcess)
     // Shell globs over instance names and group names ("web@*", "web", "all" = every instance).
-    // Returns matching instance names; throws ControlError(NoSuchProcess) naming a pattern that matched nothing.
+    // Returns matching instance names; throws ControlError(NoSuchProcess) naming a pattern that matched
+    // nothing.
     virtual std::vector<std::string> match(const std::vector<std::string>& patterns) const = 0;
 
     // Each acts on one instance name and returns at once; the outcome arrives as state changes.
-    virtual void start(const std::string& name) = 0;    // AlreadyRunning when STARTING/RUNNING
-    virtual void stop(const std::string& name) = 0;     // no-op when already inactive
-    virtual void restart(const std::string& name) = 0;  // stop (if active) then start
+    virtual void start(const std::string& name) = 0;            // AlreadyRunning when STARTING/RUNNING
+    virtual void stop(const std::string& name) = 0;             // no-op when already inactive
+    virtual void restart(const std::string& name) = 0;          // stop (if active) then start
     virtual void signal(const std::string& name, int sig) = 0;  // NotRunning when there is no process
 
     virtual ReloadResult reload() = 0;  // validate everything, then apply the difference

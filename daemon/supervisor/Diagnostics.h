@@ -15,7 +15,7 @@
 namespace sup {
 
 class Diagnostics {
-public:
+  public:
     virtual ~Diagnostics() = default;
     // One line naming the binding limit: "EAGAIN, pids cgroup 64/64 (pids.max); top: sleep 60".
     virtual std::string forkFailure(int err, std::optional<uid_t> serviceUid) = 0;
@@ -25,7 +25,7 @@ public:
 
 // Reports only errno; for tests and for when /proc cannot be read.
 class PlainDiagnostics final : public Diagnostics {
-public:
+  public:
     std::string forkFailure(int err, std::optional<uid_t>) override;
     LimitsReport limits(unsigned warnPercent, const std::vector<uid_t>&) override {
         LimitsReport r;

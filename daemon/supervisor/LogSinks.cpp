@@ -10,12 +10,12 @@ namespace sup {
 namespace {
 
 class NullSink final : public LogSink {
-public:
+  public:
     void write(std::string_view) override {}
 };
 
 class FileSink final : public LogSink {
-public:
+  public:
     explicit FileSink(std::shared_ptr<os::RotatingFile> file) : file_(std::move(file)) {}
     void write(std::string_view data) override {
         try {
@@ -28,14 +28,14 @@ public:
         }
     }
 
-private:
+  private:
     std::shared_ptr<os::RotatingFile> file_;
     bool failed_ = false;
 };
 
 // Line-based sinks: the journal and the daemon's own log want whole lines.
 class LineSink : public LogSink {
-public:
+  public:
     void write(std::string_view data) override {
         splitter_.feed(data, [this](std::string_view line) { emit(line); });
     }
@@ -43,18 +43,19 @@ public:
         splitter_.flush([this](std::string_view line) { emit(line); });
     }
 
-protected:
+  protected:
     virtual void emit(std::string_view line) = 0;
 
-private:
+  private:
     LineSplitter splitter_;
 };
 
 class DaemonLogSink final : public LineSink {
-public:
-    DaemonLogSink(std::string identifier, bool isStderr) : identifier_(std::move(identifier)), stderr_(isStderr) {}
+  public:
+    DaemonLogSink(std::string identifier, bool isStderr)
+        : identifier_(std::move(identifier)), stderr_(isStderr) {}
 
-private:
+  private:
     void emit(std::string_view line) override {
         spdlog::info("{}{}: {}", identifier_, stderr_ ? " (stderr)" : "", line);
     }
@@ -63,11 +64,12 @@ private:
 };
 
 class JournalSink final : public LineSink {
-public:
-    JournalSink(std::string identifier, int priority) : identifier_(std::move(identifier)), priority_(priority) {}
+  public:
+    JournalSink(std::string identifier, int priority)
+        : identifier_(std::move(identifier)), priority_(priority) {}
     void setPid(pid_t pid) override { pid_ = pid; }
 
-private:
+  private:
     void emit(std::string_view line) override { journal_.send(identifier_, pid_, priority_, line); }
     sd::JournalStream journal_;
     std::string identifier_;
@@ -102,9 +104,11 @@ void FileRegistry::forgetUnused() {
     std::erase_if(files_, [](auto& kv) { return kv.second.expired(); });
 }
 
-std::string resolveLogPath(const LogTarget& target, const std::string& instance, const DaemonSettings& settings) {
+std::string resolveLogPath(const LogTarget& target, const std::string& instance,
+                           const DaemonSettings& settings) {
     std::string path = target.path;
-    for (auto pos = path.find("{name}"); pos != std::string::npos; pos = path.find("{name}", pos + instance.size()))
+    for (auto pos = path.find("{name}"); pos != std::string::npos;
+         pos = path.find("{name}", pos + instance.size()))
         path.replace(pos, 6, instance);
     if (!path.empty() && path[0] != '/') path = settings.logDir + "/" + path;
     return path;
@@ -116,8 +120,10 @@ std::unique_ptr<LogSink> makeSink(const LogTarget& target, const std::string& id
         case LogTarget::Kind::File:
             return std::make_unique<FileSink>(
                 files.open(resolveLogPath(target, identifier, settings), target.maxSize, target.backups));
-        case LogTarget::Kind::Journal: return std::make_unique<JournalSink>(identifier, priority);
-        case LogTarget::Kind::Null: return std::make_unique<NullSink>();
+        case LogTarget::Kind::Journal:
+            return std::make_unique<JournalSink>(identifier, priority);
+        case LogTarget::Kind::Null:
+            return std::make_unique<NullSink>();
         case LogTarget::Kind::Daemon:
         case LogTarget::Kind::Stdout:
             return std::make_unique<DaemonLogSink>(identifier, priority == LOG_WARNING);

@@ -16,20 +16,20 @@
 namespace sup {
 
 class LogSink {
-public:
+  public:
     virtual ~LogSink() = default;
     virtual void write(std::string_view data) = 0;
-    virtual void flush() {}  // at EOF of the stream
+    virtual void flush() {}        // at EOF of the stream
     virtual void setPid(pid_t) {}  // the process now writing (journal fields)
 };
 
 class FileRegistry {
-public:
+  public:
     std::shared_ptr<os::RotatingFile> open(const std::string& path, std::uint64_t maxSize, unsigned backups);
     void reopenAll();  // SIGUSR1: logrotate moved the files away
     void forgetUnused();
 
-private:
+  private:
     std::map<std::string, std::weak_ptr<os::RotatingFile>> files_;
 };
 
@@ -38,6 +38,7 @@ std::unique_ptr<LogSink> makeSink(const LogTarget& target, const std::string& id
                                   FileRegistry& files, const DaemonSettings& settings);
 
 // The file path a target resolves to for an instance ("{name}" replaced, relative to log_dir).
-std::string resolveLogPath(const LogTarget& target, const std::string& instance, const DaemonSettings& settings);
+std::string resolveLogPath(const LogTarget& target, const std::string& instance,
+                           const DaemonSettings& settings);
 
 }  // namespace sup

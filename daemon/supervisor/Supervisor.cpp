@@ -22,6 +22,8 @@ namespace sup {
 namespace {
 // How often at most a spawn re-reads the process limits for threshold warnings.
 constexpr auto kLimitsCheckInterval = std::chrono::seconds(10);
+// How many expired deadlines (restarts, start_seconds, stop timeouts) one loop pass handles.
+constexpr std::size_t kDeadlinesPerPass = 2;
 }  // namespace
 
 namespace {
@@ -29,8 +31,10 @@ constexpr std::size_t kReadChunk = 64 * 1024;  // per wake-up, so one chatty chi
 }
 
 std::string PlainDiagnostics::forkFailure(int err, std::optional<uid_t>) {
-    return std::string(err == EAGAIN ? "EAGAIN" : err == ENOMEM ? "ENOMEM" : "errno " + std::to_string(err)) + " (" +
-           std::strerror(err) + ")";
+    return std::string(err == EAGAIN   ? "EAGAIN"
+                       : err == ENOMEM ? "ENOMEM"
+                                       : "errno " + std::to_string(err)) +
+           " (" + std::strerror(err) + ")";
 }
 
 Supervisor::Supervisor(os::EventLoop& loop, os::Launcher& launcher, const ClockSource& clock,
@@ -61,7 +65,8 @@ Supervisor::~Supervisor() {
     }
 }
 
-Supervisor::Instance& Supervisor::addInstance(const ServiceSpec& spec, const std::string& name, unsigned index) {
+Supervisor::Instance& Supervisor::addInstance(const ServiceSpec& spec, const std::string& name,
+                                              unsigned index) {
     auto inst = std::make_unique<Instance>(spec, name, spec.name, index);
     inst->out.tail.setCapacity(config_.supervisor.tailBytes);
     inst->err.tail.setCapacity(config_.supervisor.tailBytes);
@@ -77,7 +82,8 @@ void Supervisor::openSinks(Instance& inst) {
         try {
             return makeSink(target, inst.name, priority, files_, config_.supervisor);
         } catch (const std::exception& e) {
-            spdlog::error("{}: cannot open its log: {}; its output is kept only in memory", inst.name, e.what());
+            spdlog::error("{}: cannot open its log: {}; its output is kept only in memory", inst.name,
+                          e.what());
             LogTarget discard;
             discard.kind = LogTarget::Kind::Null;
             return makeSink(discard, inst.name, priority, files_, config_.supervisor);
@@ -122,18 +128,24 @@ void Supervisor::notifyStateChanged(Instance& inst, ProcessState before) {
     spdlog::info("{}: {} -> {}, pid {}: {}", inst.name, toString(before), toString(now), inst.pid,
                  inst.machine.reason());
     auto info = infoOf(inst);
-    for (auto* o : std::vector<ControlObserver*>(observers_)) o->onStateChanged(info, before, inst.machine.reason());
+    for (auto* o : std::vector<ControlObserver*>(observers_))
+        o->onStateChanged(info, before, inst.machine.reason());
 }
 
 void Supervisor::afterEvent(Instance& inst, ProcessState before, MachineCommand cmd) {
     notifyStateChanged(inst, before);
     switch (cmd.kind) {
-        case MachineCommand::Kind::None: break;
-        case MachineCommand::Kind::Spawn: spawn(inst); break;
-        case MachineCommand::Kind::Signal: sendSignal(inst, cmd.signal); break;
+        case MachineCommand::Kind::None:
+            break;
+        case MachineCommand::Kind::Spawn:
+            spawn(inst);
+            break;
+        case MachineCommand::Kind::Signal:
+            sendSignal(inst, cmd.signal);
+            break;
         case MachineCommand::Kind::Kill:
-            spdlog::warn("{}: pid {} did not stop within stop_timeout ({} ms), sending SIGKILL", inst.name, inst.pid,
-                         inst.machine.spec().stopTimeout.count());
+            spdlog::warn("{}: pid {} did not stop within stop_timeout ({} ms), sending SIGKILL", inst.name,
+                         inst.pid, inst.machine.spec().stopTimeout.count());
             sendSignal(inst, SIGKILL);
             break;
     }
@@ -221,7 +233,8 @@ void Supervisor::spawn(Instance& inst) {
         gate_.succeeded(now);
         timersDirty_ = true;
         if (!gate_.closed()) {
-            auto secs = std::chrono::duration_cast<std::chrono::milliseconds>(now - pressureSince_).count() / 1000.0;
+            auto secs =
+                std::chrono::duration_cast<std::chrono::milliseconds>(now - pressureSince_).count() / 1000.0;
             spdlog::info("fork pressure cleared after {:.1f}s ({})", secs, forkPressure_);
             forkPressure_.clear();
         }
@@ -292,7 +305,8 @@ void Supervisor::sendSignal(Instance& inst, int sig) {
         rc = ::kill(inst.pid, sig) == 0 ? 0 : errno;
     }
     if (rc != 0 && rc != ESRCH)
-        spdlog::error("{}: sending SIG{} to pid {}: {}", inst.name, signalName(sig), inst.pid, std::strerror(rc));
+        spdlog::error("{}: sending SIG{} to pid {}: {}", inst.name, signalName(sig), inst.pid,
+                      std::strerror(rc));
 }
 
 void Supervisor::onExecStatus(Instance& inst) {
@@ -329,7 +343,8 @@ void Supervisor::onChildExited() {
         if (inst.machine.spec().killGroup && before == ProcessState::Stopping) {
             // The leader is gone; whatever it left behind in its group goes with it.
             if (::killpg(pid, SIGKILL) != 0 && errno != ESRCH)
-                spdlog::warn("{}: killing what is left of process group {}: {}", inst.name, pid, std::strerror(errno));
+                spdlog::warn("{}: killing what is left of process group {}: {}", inst.name, pid,
+                             std::strerror(errno));
         }
         inst.pid = 0;
         inst.pidfd.reset();
@@ -387,12 +402,20 @@ void Supervisor::onTimer() {
     armedFor_.reset();
     timersDirty_ = true;
     const auto now = clock_.now();
-    std::vector<std::string> due;
+    std::vector<std::pair<TimePoint, std::string>> due;
     for (auto& [name, inst] : instances_) {
         auto d = inst->machine.deadline();
-        if (d && *d <= now) due.push_back(name);
+        if (d && *d <= now) due.emplace_back(*d, name);
     }
-    for (auto& name : due) {
+    // Each expiry may spawn, and a spawn holds the loop until the child has exec'd (vfork). A hundred
+    // services restarting at the same moment would keep D-Bus callers waiting for all of them, so only
+    // the earliest few are handled per pass; the timer stays due and the loop serves its other
+    // descriptors in between.
+    if (due.size() > kDeadlinesPerPass) {
+        std::partial_sort(due.begin(), due.begin() + kDeadlinesPerPass, due.end());
+        due.resize(kDeadlinesPerPass);
+    }
+    for (auto& [deadline, name] : due) {
         auto it = instances_.find(name);
         if (it == instances_.end()) continue;
         Instance& inst = *it->second;

@@ -29,7 +29,7 @@
 namespace sup {
 
 class Supervisor final : public Control {
-public:
+  public:
     struct Options {
         std::string configPath;  // re-read on reload
         std::string version = "0";
@@ -39,8 +39,8 @@ public:
         std::vector<std::string> scrubEnvironment;
     };
 
-    Supervisor(os::EventLoop& loop, os::Launcher& launcher, const ClockSource& clock, Diagnostics& diagnostics,
-               Options options, Config initial);
+    Supervisor(os::EventLoop& loop, os::Launcher& launcher, const ClockSource& clock,
+               Diagnostics& diagnostics, Options options, Config initial);
     ~Supervisor() override;
 
     // Launch every autostart instance in ascending priority. Call once, after construction.
@@ -75,7 +75,7 @@ public:
 
     void setDaemonState(DaemonState s);
 
-private:
+  private:
     struct Stream {
         os::UniqueFd pipe;  // read end, registered in the loop while open
         std::unique_ptr<LogSink> sink;

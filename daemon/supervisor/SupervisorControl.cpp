@@ -32,10 +32,14 @@ std::string joinCommand(const std::vector<std::string>& argv) {
 
 std::string_view toString(DaemonState s) {
     switch (s) {
-        case DaemonState::Starting: return "starting";
-        case DaemonState::Running: return "running";
-        case DaemonState::Reloading: return "reloading";
-        case DaemonState::Stopping: return "stopping";
+        case DaemonState::Starting:
+            return "starting";
+        case DaemonState::Running:
+            return "running";
+        case DaemonState::Reloading:
+            return "reloading";
+        case DaemonState::Stopping:
+            return "stopping";
     }
     return "unknown";
 }
@@ -60,7 +64,8 @@ ProcessInfo Supervisor::infoOf(const Instance& inst) const {
     }
     info.spawnError = m.spawnError();
     info.reason = m.reason();
-    if (m.state() == ProcessState::Backoff && m.deadline()) info.nextStartUsec = realtimeUsecOf(*m.deadline(), now);
+    if (m.state() == ProcessState::Backoff && m.deadline())
+        info.nextStartUsec = realtimeUsecOf(*m.deadline(), now);
     info.command = joinCommand(m.spec().command);
     info.sourceFile = m.spec().where.file;
     info.sourceLine = m.spec().where.line;
@@ -75,7 +80,9 @@ std::vector<ProcessInfo> Supervisor::list() const {
     return out;
 }
 
-ProcessInfo Supervisor::get(const std::string& name) const { return infoOf(find(name)); }
+ProcessInfo Supervisor::get(const std::string& name) const {
+    return infoOf(find(name));
+}
 
 std::size_t Supervisor::countIn(ProcessState s) const {
     return static_cast<std::size_t>(std::count_if(instances_.begin(), instances_.end(), [s](auto& kv) {
@@ -97,7 +104,8 @@ std::vector<std::string> Supervisor::match(const std::vector<std::string>& patte
             any = true;
             if (seen.insert(inst->name).second) out.push_back(inst->name);
         }
-        if (!any) throw ControlError(ControlError::Kind::NoSuchProcess, "no process matches '" + pattern + "'");
+        if (!any)
+            throw ControlError(ControlError::Kind::NoSuchProcess, "no process matches '" + pattern + "'");
     }
     return out;
 }
@@ -107,7 +115,8 @@ void Supervisor::start(const std::string& name) {
     Instance& inst = find(name);
     auto before = inst.machine.state();
     if (before == ProcessState::Starting || before == ProcessState::Running)
-        throw ControlError(ControlError::Kind::AlreadyRunning, name + " is already " + std::string(toString(before)));
+        throw ControlError(ControlError::Kind::AlreadyRunning,
+                           name + " is already " + std::string(toString(before)));
     afterEvent(inst, before, inst.machine.start(clock_.now()));
 }
 
@@ -138,7 +147,8 @@ void Supervisor::restart(const std::string& name) {
 void Supervisor::signal(const std::string& name, int sig) {
     Instance& inst = find(name);
     if (inst.pid <= 0) throw ControlError(ControlError::Kind::NotRunning, name + " has no running process");
-    if (sig <= 0 || sig >= NSIG) throw ControlError(ControlError::Kind::InvalidArgument, "invalid signal number");
+    if (sig <= 0 || sig >= NSIG)
+        throw ControlError(ControlError::Kind::InvalidArgument, "invalid signal number");
     sendSignal(inst, sig);
 }
 
@@ -165,14 +175,17 @@ LimitsReport Supervisor::limits() const {
 void Supervisor::reportLimitChanges(const LimitsReport& report) const {
     auto changes = limitsWatch_.update(report);
     for (const auto* d : changes.crossed)
-        spdlog::warn("{} is at {:.0f}% ({}/{}), over the {}% warning threshold{}", d->title, d->percent, d->used,
-                     d->limit, report.warnPercent, d->top.empty() ? "" : "; top: " + d->top.front().command);
+        spdlog::warn("{} is at {:.0f}% ({}/{}), over the {}% warning threshold{}", d->title, d->percent,
+                     d->used, d->limit, report.warnPercent,
+                     d->top.empty() ? "" : "; top: " + d->top.front().command);
     for (const auto* d : changes.cleared)
-        spdlog::info("{} is back under the {}% warning threshold ({:.0f}%, {}/{})", d->title, report.warnPercent,
-                     d->percent, d->used, d->limit);
+        spdlog::info("{} is back under the {}% warning threshold ({:.0f}%, {}/{})", d->title,
+                     report.warnPercent, d->percent, d->used, d->limit);
 }
 
-void Supervisor::removeObserver(ControlObserver* o) { std::erase(observers_, o); }
+void Supervisor::removeObserver(ControlObserver* o) {
+    std::erase(observers_, o);
+}
 
 void Supervisor::setDaemonState(DaemonState s) {
     if (s == daemonState_) return;

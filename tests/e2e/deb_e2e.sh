@@ -80,6 +80,16 @@ ns_run dpkg -s supervisord >/dev/null 2>&1 && fail "supervisord is already insta
 # machine has none. Removed inside only (a whiteout in the /usr overlay's tmpfs).
 ns_run rm -f /usr/sbin/policy-rc.d
 
+# A host that has Debian's supervisor installed: prove the declared conflict is enforced, then remove
+# supervisor inside the namespace only (its files and dpkg's database live in the overlays' tmpfs).
+if ns_run dpkg -s supervisor 2>/dev/null | grep -q '^Status: install ok installed'; then
+    step "dpkg -i refused while Debian's supervisor is installed"
+    out=$(ns_run timeout 120 dpkg -i "$deb" 2>&1) && fail "dpkg -i installed next to Debian's supervisor"
+    expect_contains "$out" 'conflicts with supervisor' "dpkg -i output"
+    expect_rc 0 "dpkg -r supervisor (inside the namespace)" ns_run timeout 120 dpkg -r supervisor
+    pass "the Conflicts: supervisor field is enforced"
+fi
+
 step "dpkg -i"
 expect_rc 0 "dpkg -i" ns_run timeout 120 dpkg -i "$deb"
 [[ $(ns_run systemctl is-active supervisord) == active ]] || fail "the service is not active after dpkg -i"

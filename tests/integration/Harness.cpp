@@ -86,10 +86,11 @@ CommandResult runCommand(const std::vector<std::string>& argv, const std::map<st
         ::dup2(errPipe[1], 2);
         if (asUid) {
             gid_t gid = static_cast<gid_t>(*asUid);  // nobody:nogroup are 65534:65534 on Debian
-            if (::setgroups(0, nullptr) < 0 || ::setresgid(gid, gid, gid) < 0 || ::setresuid(*asUid, *asUid, *asUid) < 0)
+            if (::setgroups(0, nullptr) < 0 || ::setresgid(gid, gid, gid) < 0 ||
+                ::setresuid(*asUid, *asUid, *asUid) < 0)
                 ::_exit(126);
         }
-        ::execve(cargv[0], cargv.data(), cenv.data());
+        ::execvpe(cargv[0], cargv.data(), cenv.data());  // PATH lookup for busctl, gdbus, ...
         ::_exit(127);
     }
     ::close(outPipe[1]);
@@ -99,7 +100,8 @@ CommandResult runCommand(const std::vector<std::string>& argv, const std::map<st
     auto deadline = std::chrono::steady_clock::now() + timeout;
     int open = 2;
     while (open > 0) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                          std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             ::kill(pid, SIGKILL);
             break;
@@ -132,14 +134,15 @@ CommandResult runCommand(const std::vector<std::string>& argv, const std::map<st
 TestBus::TestBus() : dir_("supbus") {
     const std::string sock = dir_ / "bus.sock";
     const std::string conf = dir_ / "bus.conf";
-    writeFile(conf, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-                    " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                    "<busconfig><type>custom</type><listen>unix:path=" +
-                        sock +
-                        "</listen><auth>EXTERNAL</auth>\n"
-                        "<policy context=\"default\"><allow user=\"*\"/><allow own=\"*\"/>"
-                        "<allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/></policy>"
-                        "</busconfig>\n");
+    writeFile(conf,
+              "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+              " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+              "<busconfig><type>custom</type><listen>unix:path=" +
+                  sock +
+                  "</listen><auth>EXTERNAL</auth>\n"
+                  "<policy context=\"default\"><allow user=\"*\"/><allow own=\"*\"/>"
+                  "<allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/></policy>"
+                  "</busconfig>\n");
     int outPipe[2];
     if (::pipe2(outPipe, O_CLOEXEC) < 0) throw std::runtime_error("pipe2");
     pid_ = ::fork();
@@ -180,7 +183,8 @@ TestBus::~TestBus() {
 
 Daemon::Daemon(const TestBus& bus, std::string confDir, std::vector<std::string> extraArgs,
                std::map<std::string, std::string> extraEnv)
-    : Daemon(bus, std::move(confDir), DaemonOptions{std::move(extraArgs), std::move(extraEnv), "", std::nullopt}) {}
+    : Daemon(bus, std::move(confDir),
+             DaemonOptions{std::move(extraArgs), std::move(extraEnv), "", std::nullopt}) {}
 
 Daemon::Daemon(const TestBus& bus, std::string confDir, const DaemonOptions& options)
     : bus_(bus), confDir_(std::move(confDir)), runDir_("supd") {
@@ -188,7 +192,8 @@ Daemon::Daemon(const TestBus& bus, std::string confDir, const DaemonOptions& opt
     auto extraEnv = options.env;
     stateDir_ = runDir_ / "state";
     logPath_ = runDir_ / "daemon.log";
-    std::vector<std::string> argv = {SUPERVISORD_BIN, "-c", confDir_, "--state-dir", stateDir_, "--log-level", "debug"};
+    std::vector<std::string> argv = {SUPERVISORD_BIN, "-c",          confDir_, "--state-dir",
+                                     stateDir_,       "--log-level", "debug"};
     for (auto& a : extraArgs) argv.push_back(a);
     extraEnv["DBUS_SYSTEM_BUS_ADDRESS"] = bus_.address();
     std::vector<std::string> envStrings;
@@ -259,12 +264,12 @@ int Daemon::terminate(std::chrono::milliseconds timeout) {
 
 bool Daemon::waitReady(std::chrono::milliseconds timeout) {
     return waitFor(
-        [&] {
-            if (!running()) return true;  // fail fast: the caller checks running()
-            int rc = ctl({"status"}).exitCode;
-            return rc == 0 || rc == 3 || rc == 4;
-        },
-        timeout) &&
+               [&] {
+                   if (!running()) return true;  // fail fast: the caller checks running()
+                   int rc = ctl({"status"}).exitCode;
+                   return rc == 0 || rc == 3 || rc == 4;
+               },
+               timeout) &&
            running();
 }
 
@@ -300,7 +305,8 @@ pid_t Daemon::pidOf(const std::string& name) const {
     return p.is_null() ? 0 : p.value("pid", 0);
 }
 
-bool Daemon::waitState(const std::string& name, const std::string& state, std::chrono::milliseconds timeout) const {
+bool Daemon::waitState(const std::string& name, const std::string& state,
+                       std::chrono::milliseconds timeout) const {
     return waitFor([&] { return stateOf(name) == state; }, timeout);
 }
 
@@ -331,6 +337,8 @@ bool isZombie(pid_t pid) {
     return rp != std::string::npos && rp + 2 < stat.size() && stat[rp + 2] == 'Z';
 }
 
-bool processExists(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
+bool processExists(pid_t pid) {
+    return ::kill(pid, 0) == 0 || errno == EPERM;
+}
 
 }  // namespace sup::test

@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 
 // A directory under /tmp removed (recursively) on destruction. World-readable, so `nobody` can use it.
 class TempDir {
-public:
+  public:
     explicit TempDir(const std::string& prefix = "suptest");
     ~TempDir();
     TempDir(const TempDir&) = delete;
@@ -28,7 +28,7 @@ public:
     const std::string& path() const { return path_; }
     std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
 
-private:
+  private:
     std::string path_;
 };
 
@@ -44,32 +44,33 @@ struct CommandResult {
 };
 
 // Runs argv with the given extra environment; optionally as another uid/gid (via setresgid/setresuid).
-CommandResult runCommand(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
+CommandResult runCommand(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& env = {},
                          std::optional<uid_t> asUid = std::nullopt, std::chrono::milliseconds timeout = 60s);
 
 // A private dbus-daemon with a config that lets any uid connect and own names (tests only).
 class TestBus {
-public:
+  public:
     TestBus();
     ~TestBus();
     const std::string& address() const { return address_; }
 
-private:
+  private:
     TempDir dir_;
     pid_t pid_ = -1;
     std::string address_;
 };
 
 struct DaemonOptions {
-    std::vector<std::string> args;               // appended after the harness's own (later ones win)
-    std::map<std::string, std::string> env;      // added to the environment
-    std::string cgroupProcs;                     // a cgroup.procs file the daemon joins before exec
-    std::optional<unsigned long> rlimitNproc;    // RLIMIT_NPROC set on the daemon (inherited by children)
+    std::vector<std::string> args;             // appended after the harness's own (later ones win)
+    std::map<std::string, std::string> env;    // added to the environment
+    std::string cgroupProcs;                   // a cgroup.procs file the daemon joins before exec
+    std::optional<unsigned long> rlimitNproc;  // RLIMIT_NPROC set on the daemon (inherited by children)
 };
 
 // One supervisord process on a TestBus (as the system bus, via DBUS_SYSTEM_BUS_ADDRESS).
 class Daemon {
-public:
+  public:
     Daemon(const TestBus& bus, std::string confDir, const DaemonOptions& options);
     // confDir: directory of *.yaml. The daemon's stderr goes to a log file readable with log().
     Daemon(const TestBus& bus, std::string confDir, std::vector<std::string> extraArgs = {},
@@ -94,9 +95,10 @@ public:
     nlohmann::json process(const std::string& name) const;
     std::string stateOf(const std::string& name) const;  // "" when absent
     pid_t pidOf(const std::string& name) const;
-    bool waitState(const std::string& name, const std::string& state, std::chrono::milliseconds timeout = 20s) const;
+    bool waitState(const std::string& name, const std::string& state,
+                   std::chrono::milliseconds timeout = 20s) const;
 
-private:
+  private:
     const TestBus& bus_;
     std::string confDir_;
     TempDir runDir_;

@@ -17,7 +17,7 @@ using namespace sup::test;
 namespace {
 
 class Lifecycle : public ::testing::Test {
-protected:
+  protected:
     TestBus bus;
     TempDir conf{"supconf"};
     TempDir work{"supwork"};
@@ -95,7 +95,9 @@ services:
 )");
     ASSERT_TRUE(daemon->waitState("stubborn", "RUNNING")) << daemon->log();
     // Wait until the trap is installed (the echo comes after it) before asking it to stop.
-    ASSERT_TRUE(waitFor([&] { return daemon->ctl({"tail", "stubborn"}).out.find("ready") != std::string::npos; }));
+    ASSERT_TRUE(waitFor([&] {
+        return daemon->ctl({"tail", "stubborn"}).out.find("ready") != std::string::npos;
+    }));
     auto r = daemon->ctl({"stop", "stubborn"});
     EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
     ASSERT_TRUE(daemon->waitState("stubborn", "STOPPED")) << daemon->log();
@@ -108,7 +110,8 @@ TEST_F(Lifecycle, KillGroupAlsoStopsGrandchildren) {
     startDaemon(R"(
 services:
   family:
-    command: ["/bin/sh", "-c", "sleep 1000 & echo $! > )" + pidFile + R"(; wait"]
+    command: ["/bin/sh", "-c", "sleep 1000 & echo $! > )" +
+                pidFile + R"(; wait"]
     start_seconds: 0s
     kill_group: true
 )");
@@ -121,7 +124,8 @@ services:
     ASSERT_TRUE(processExists(grandchild));
     EXPECT_EQ(daemon->ctl({"stop", "family"}).exitCode, 0);
     ASSERT_TRUE(daemon->waitState("family", "STOPPED"));
-    EXPECT_TRUE(waitFor([&] { return !processExists(grandchild); })) << "grandchild " << grandchild << " survived";
+    EXPECT_TRUE(waitFor([&] { return !processExists(grandchild); }))
+        << "grandchild " << grandchild << " survived";
 }
 
 TEST_F(Lifecycle, AnOrphanedGrandchildIsReapedByTheDaemon) {
@@ -130,7 +134,8 @@ TEST_F(Lifecycle, AnOrphanedGrandchildIsReapedByTheDaemon) {
     startDaemon(R"(
 services:
   parent:
-    command: ["/bin/sh", "-c", "sh -c 'sleep 0.3 & echo $! > )" + pidFile + R"(.2' ; exec sleep 1000"]
+    command: ["/bin/sh", "-c", "sh -c 'sleep 0.3 & echo $! > )" +
+                pidFile + R"(.2' ; exec sleep 1000"]
     start_seconds: 0s
 )");
     ASSERT_TRUE(daemon->waitState("parent", "RUNNING")) << daemon->log();
@@ -206,8 +211,9 @@ services:
 TEST_F(Lifecycle, ASecondDaemonFailsAtOnceNamingTheFirstAndNoStaleLockAfterKill) {
     startDaemon("services: {}\n");
     // Same state directory: the harness passes it explicitly.
-    auto second = runCommand({SUPERVISORD_BIN, "-c", conf.path(), "--state-dir", daemon->stateDir()},
-                             {{"DBUS_SYSTEM_BUS_ADDRESS", bus.address()}}, std::nullopt, std::chrono::seconds(20));
+    auto second =
+        runCommand({SUPERVISORD_BIN, "-c", conf.path(), "--state-dir", daemon->stateDir()},
+                   {{"DBUS_SYSTEM_BUS_ADDRESS", bus.address()}}, std::nullopt, std::chrono::seconds(20));
     EXPECT_EQ(second.exitCode, 1);
     EXPECT_NE(second.err.find("PID " + std::to_string(daemon->pid())), std::string::npos) << second.err;
 

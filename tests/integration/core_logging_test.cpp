@@ -15,7 +15,7 @@ using namespace sup::test;
 namespace {
 
 class Logging : public ::testing::Test {
-protected:
+  protected:
     TestBus bus;
     TempDir conf{"supconf"};
     TempDir logs{"suplogs"};
@@ -42,11 +42,14 @@ TEST_F(Logging, SizeRotationKeepsEveryLineInOrder) {
 services:
   counter:
     command: ["/bin/sh", "-c", "i=0; while [ $i -lt )" +
-                std::to_string(kLines) + R"( ]; do i=$((i+1)); echo \"line $i\"; done; echo done; exec sleep 1000"]
+                std::to_string(kLines) +
+                R"( ]; do i=$((i+1)); echo \"line $i\"; done; echo done; exec sleep 1000"]
     start_seconds: 0s
-    stdout: {file: )" + path + R"(, max_size: 16KiB, backups: 100}
+    stdout: {file: )" +
+                path + R"(, max_size: 16KiB, backups: 100}
 )");
-    ASSERT_TRUE(waitFor([&] { return readFile(path).find("done\n") != std::string::npos; }, 60s)) << daemon->log();
+    ASSERT_TRUE(waitFor([&] { return readFile(path).find("done\n") != std::string::npos; }, 60s))
+        << daemon->log();
     // Oldest first: path.N ... path.1, then path.
     std::vector<std::string> all;
     int rotated = 0;
@@ -69,9 +72,11 @@ services:
   ticker:
     command: ["/bin/sh", "-c", "i=0; while :; do i=$((i+1)); echo \"tick $i\"; sleep 0.05; done"]
     start_seconds: 0s
-    stdout: {file: )" + path + R"(}
+    stdout: {file: )" +
+                path + R"(}
 )");
-    ASSERT_TRUE(waitFor([&] { return readFile(path).find("tick 3\n") != std::string::npos; })) << daemon->log();
+    ASSERT_TRUE(waitFor([&] { return readFile(path).find("tick 3\n") != std::string::npos; }))
+        << daemon->log();
     ASSERT_EQ(::rename(path.c_str(), (path + ".old").c_str()), 0);
     ASSERT_EQ(::kill(daemon->pid(), SIGUSR1), 0);
     ASSERT_TRUE(waitFor([&] { return readFile(path).find("tick") != std::string::npos; })) << daemon->log();

@@ -22,8 +22,8 @@ TEST(Reaping, AThousandChildrenExitingAtOnceLeaveNoZombieAndEveryExitIsRecorded)
     // all of them EOF in the same instant, so their exits (and SIGCHLDs) pile up together.
     int hold = ::open(fifo.c_str(), O_RDWR | O_CLOEXEC);
     ASSERT_GE(hold, 0);
-    writeFile(conf / "many.yaml", "services:\n  many:\n    command: [\"/bin/sh\", \"-c\", \"read x < " + fifo +
-                                      "; exit 3\"]\n    numprocs: " + std::to_string(kChildren) +
+    writeFile(conf / "many.yaml", "services:\n  many:\n    command: [\"/bin/sh\", \"-c\", \"read x < " +
+                                      fifo + "; exit 3\"]\n    numprocs: " + std::to_string(kChildren) +
                                       "\n    start_seconds: 0s\n    restart: never\n    stdout: null\n");
     Daemon daemon(bus, conf.path());
     ASSERT_TRUE(daemon.waitReady()) << daemon.log();

@@ -23,7 +23,7 @@ services:
 )";
 
 class Reload : public ::testing::Test {
-protected:
+  protected:
     TestBus bus;
     TempDir conf{"supconf"};
     std::unique_ptr<Daemon> daemon;

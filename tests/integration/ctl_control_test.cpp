@@ -2,6 +2,7 @@
 // --no-block), a failed start says why, signal, reload, shutdown, and AccessDenied for `nobody`.
 #include <gtest/gtest.h>
 
+#include "integration/DaemonTest.h"
 #include "integration/Harness.h"
 
 using namespace sup::test;
@@ -10,18 +11,7 @@ namespace {
 
 constexpr uid_t kNobody = 65534;
 
-class CtlControl : public ::testing::Test {
-  protected:
-    TestBus bus;
-    TempDir conf{"supconf"};
-    std::unique_ptr<Daemon> daemon;
-
-    void startDaemon(const std::string& yaml) {
-        writeFile(conf / "services.yaml", yaml);
-        daemon = std::make_unique<Daemon>(bus, conf.path());
-        ASSERT_TRUE(daemon->waitReady()) << daemon->log();
-    }
-};
+using CtlControl = DaemonTest;
 
 TEST_F(CtlControl, StartWaitsUntilRunning) {
     // start_seconds makes RUNNING come a second after the fork: a client that does not wait would

@@ -9,6 +9,7 @@
 
 #include <cstring>
 
+#include "integration/DaemonTest.h"
 #include "integration/Harness.h"
 
 using namespace sup::test;
@@ -103,18 +104,7 @@ int lastTick(const std::string& text) {
     return pos == std::string::npos ? -1 : std::atoi(text.c_str() + pos + 5);
 }
 
-class CtlTail : public ::testing::Test {
-  protected:
-    TestBus bus;
-    TempDir conf{"supconf"};
-    std::unique_ptr<Daemon> daemon;
-
-    void startDaemon(const std::string& yaml) {
-        writeFile(conf / "services.yaml", yaml);
-        daemon = std::make_unique<Daemon>(bus, conf.path());
-        ASSERT_TRUE(daemon->waitReady()) << daemon->log();
-    }
-};
+using CtlTail = DaemonTest;
 
 TEST_F(CtlTail, LastLinesOfEitherStream) {
     startDaemon(R"(

@@ -8,6 +8,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "integration/DaemonTest.h"
 #include "integration/Harness.h"
 
 using namespace sup::test;
@@ -22,7 +23,8 @@ std::string readFor(int fd, std::chrono::milliseconds timeout, const std::string
     while (std::chrono::steady_clock::now() < deadline) {
         pollfd p{fd, POLLIN, 0};
         int left = static_cast<int>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+                .count());
         if (::poll(&p, 1, std::max(left, 0)) <= 0) continue;
         char buf[65536];
         ssize_t n = ::read(fd, buf, sizeof buf);
@@ -51,18 +53,7 @@ sdbus::UnixFd follow(const std::string& busAddress, const std::string& name, std
     return fd;
 }
 
-class Follow : public ::testing::Test {
-protected:
-    TestBus bus;
-    TempDir conf{"supconf"};
-    std::unique_ptr<Daemon> daemon;
-
-    void startDaemon(const std::string& yaml) {
-        writeFile(conf / "services.yaml", yaml);
-        daemon = std::make_unique<Daemon>(bus, conf.path());
-        ASSERT_TRUE(daemon->waitReady()) << daemon->log();
-    }
-};
+using Follow = DaemonTest;
 
 TEST_F(Follow, StreamsTheLastLinesThenNewOutput) {
     startDaemon(R"(
@@ -72,7 +63,9 @@ services:
     start_seconds: 0s
     stdout: null
 )");
-    ASSERT_TRUE(waitFor([&] { return daemon->ctl({"tail", "ticker"}).out.find("tick 5\n") != std::string::npos; }));
+    ASSERT_TRUE(waitFor([&] {
+        return daemon->ctl({"tail", "ticker"}).out.find("tick 5\n") != std::string::npos;
+    }));
     auto fd = follow(bus.address(), "ticker", 2);
     bool eof = false;
     std::string got = readFor(fd.get(), 10s, "", eof);

@@ -11,7 +11,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-ServiceSpec svc(const std::string& name, std::vector<std::string> cmd = {"/bin/sleep", "100"}, unsigned n = 1) {
+ServiceSpec svc(const std::string& name, std::vector<std::string> cmd = {"/bin/sleep", "100"},
+                unsigned n = 1) {
     ServiceSpec s;
     s.name = name;
     s.command = std::move(cmd);
