@@ -41,7 +41,21 @@ mount -t overlay e2e-usr -o "lowerdir=$stage/usr:/usr,upperdir=$scratch/usr/up,w
 mount -t overlay e2e-etc -o "lowerdir=$stage/etc:/etc,upperdir=$scratch/etc/up,workdir=$scratch/etc/wk" /etc
 mount -t overlay e2e-var -o "lowerdir=/var,upperdir=$scratch/var/up,workdir=$scratch/var/wk" /var
 
+# A checkout under /tmp (e.g. `git clone ... /tmp/x`) holds the scratch, stage and package paths: the
+# private /tmp would hide them. The top-level entry of the host's /tmp that holds them (the checkout,
+# nothing else of the host's /tmp) is bound back through a descriptor opened before the overmount.
+keep=
+if [[ $scratch == /tmp/* ]]; then
+    rel=${scratch#/tmp/}
+    keep=/tmp/${rel%%/*}
+    exec {keepfd}<"$keep"
+fi
 mount -t tmpfs -o mode=1777,nosuid,nodev e2e-tmp /tmp
+if [[ -n $keep ]]; then
+    mkdir -p "$keep"
+    mount --no-canonicalize --rbind "/proc/self/fd/$keepfd" "$keep"  # the fd, not its path
+    exec {keepfd}<&-
+fi
 mount -t tmpfs -o mode=1777,nosuid,nodev e2e-vartmp /var/tmp
 mount -t tmpfs -o mode=0755,nosuid,nodev e2e-run /run
 
