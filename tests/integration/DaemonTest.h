@@ -22,6 +22,8 @@ class DaemonTest : public ::testing::Test {
         daemon = std::make_unique<Daemon>(bus, conf.path());
         ASSERT_TRUE(daemon->waitReady()) << daemon->log();
     }
+    // The daemon (and its children) stop before any directory a derived fixture adds is removed.
+    void TearDown() override { daemon.reset(); }
 };
 
 }  // namespace sup::test

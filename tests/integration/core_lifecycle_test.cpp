@@ -10,24 +10,16 @@
 #include <algorithm>
 #include <sstream>
 
+#include "integration/DaemonTest.h"
 #include "integration/Harness.h"
 
 using namespace sup::test;
 
 namespace {
 
-class Lifecycle : public ::testing::Test {
+class Lifecycle : public DaemonTest {
   protected:
-    TestBus bus;
-    TempDir conf{"supconf"};
     TempDir work{"supwork"};
-    std::unique_ptr<Daemon> daemon;
-
-    void startDaemon(const std::string& yaml) {
-        writeFile(conf / "services.yaml", yaml);
-        daemon = std::make_unique<Daemon>(bus, conf.path());
-        ASSERT_TRUE(daemon->waitReady()) << daemon->log();
-    }
 };
 
 TEST_F(Lifecycle, KillNineOfAChildRestartsItWithANewPid) {

@@ -8,24 +8,16 @@
 #include <filesystem>
 #include <sstream>
 
+#include "integration/DaemonTest.h"
 #include "integration/Harness.h"
 
 using namespace sup::test;
 
 namespace {
 
-class Logging : public ::testing::Test {
+class Logging : public DaemonTest {
   protected:
-    TestBus bus;
-    TempDir conf{"supconf"};
     TempDir logs{"suplogs"};
-    std::unique_ptr<Daemon> daemon;
-
-    void startDaemon(const std::string& yaml) {
-        writeFile(conf / "services.yaml", yaml);
-        daemon = std::make_unique<Daemon>(bus, conf.path());
-        ASSERT_TRUE(daemon->waitReady()) << daemon->log();
-    }
 };
 
 std::vector<std::string> linesOf(const std::string& text) {
