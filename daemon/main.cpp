@@ -18,6 +18,7 @@
 #include "bus/BusService.h"
 #include "os/EventLoop.h"
 #include "os/LockFile.h"
+#include "os/RealProcessHost.h"
 #include "os/Reaper.h"
 #include "os/SignalFd.h"
 #include "os/Spawner.h"
@@ -181,6 +182,7 @@ int run(const Args& args) {
     sup::os::EventLoop loop;
     sup::os::SignalFd signals({SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2});
     sup::os::ForkExecLauncher launcher;
+    sup::os::RealProcessHost host(loop, launcher);
     sup::SteadyClock clock;
     sup::LimitsDiagnostics diagnostics;
 
@@ -193,7 +195,8 @@ int run(const Args& args) {
         return c;
     };
     options.scrubEnvironment = sup::sd::systemdOnlyEnvironment();
-    sup::Supervisor supervisor(loop, launcher, clock, diagnostics, options, std::move(config));
+    options.onShutdownDone = [&loop] { loop.stop(); };
+    sup::Supervisor supervisor(host, clock, diagnostics, options, std::move(config));
 
     sup::sd::Notifier notifier(loop);
     SystemdReporter reporter(notifier, supervisor);

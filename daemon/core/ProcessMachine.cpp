@@ -1,12 +1,17 @@
 #include "core/ProcessMachine.h"
 
 #include <chrono>
+#include <cstdio>
 
 #include "core/RestartPolicy.h"
 
 namespace sup {
 
 namespace {
+// After SIGKILL to leftovers, how long to wait for them before starting anyway. Only a process stuck
+// in the kernel (uninterruptible sleep) outlives SIGKILL that long.
+constexpr Duration kLeftoverKillGrace = std::chrono::seconds(5);
+
 std::string formatDelay(Duration d) {
     using namespace std::chrono;
     if (d.count() == 0) return "at once";
@@ -16,13 +21,24 @@ std::string formatDelay(Duration d) {
     std::snprintf(buf, sizeof buf, "in %.3gs", s);
     return buf;
 }
+
+std::string processes(unsigned n) {
+    return std::to_string(n) + (n == 1 ? " process" : " processes");
+}
 }  // namespace
+
+TimePoint later(TimePoint now, Duration d) {
+    if (d.count() <= 0) return now;
+    const auto room = TimePoint::max() - now;
+    if (std::chrono::duration_cast<Duration>(room) <= d) return TimePoint::max();
+    return now + d;
+}
 
 ProcessMachine::ProcessMachine(const ServiceSpec& spec) : spec_(spec), backoff_(spec.backoff) {}
 
-void ProcessMachine::setSpec(const ServiceSpec& spec) {
-    spec_ = spec;
-    backoff_.setSpec(spec.backoff);
+std::optional<TimePoint> ProcessMachine::deadline() const {
+    if (deadline_ && leftoverDeadline_) return std::min(*deadline_, *leftoverDeadline_);
+    return deadline_ ? deadline_ : leftoverDeadline_;
 }
 
 void ProcessMachine::enter(ProcessState s, TimePoint now, std::string reason) {
@@ -31,7 +47,56 @@ void ProcessMachine::enter(ProcessState s, TimePoint now, std::string reason) {
     reason_ = std::move(reason);
 }
 
+// ---- the one place a spawn is decided --------------------------------------------------------
+
+MachineCommand ProcessMachine::spawnIfAllowed(TimePoint now) {
+    if (final_ || remove_) {
+        spawnHeld_ = false;
+        return MachineCommand::none();
+    }
+    if (busy()) {
+        spawnHeld_ = true;  // settle() spawns once the leftovers are gone
+        return MachineCommand::none();
+    }
+    spawnHeld_ = false;
+    if (nextSpec_) applyNextSpec();
+    (void)now;
+    return MachineCommand::spawn();
+}
+
+void ProcessMachine::applyNextSpec() {
+    spec_ = std::move(*nextSpec_);
+    nextSpec_.reset();
+    ++specGeneration_;
+    backoff_ = Backoff(spec_.backoff);
+    failedStarts_ = 0;
+    deadline_.reset();
+    waitingForFork_ = false;
+}
+
+MachineCommand ProcessMachine::settle(TimePoint now, MachineCommand otherwise) {
+    if (busy()) return otherwise;
+    if (remove_) return MachineCommand::forget();
+    if (nextSpec_) {
+        applyNextSpec();
+        if (state_ != ProcessState::Stopped) enter(ProcessState::Stopped, now, "replaced by a reload");
+    }
+    if (startAfterStop_) {  // an operator's (re)start: a fresh attempt
+        startAfterStop_ = false;
+        failedStarts_ = 0;
+        backoff_.reset();
+        return spawnIfAllowed(now);
+    }
+    // An automatic restart that waited for leftovers keeps its count: a crash loop that leaves
+    // processes behind must still end FATAL and its backoff must still grow.
+    if (spawnHeld_) return spawnIfAllowed(now);
+    return otherwise;
+}
+
+// ---- operator requests ------------------------------------------------------------------------
+
 MachineCommand ProcessMachine::start(TimePoint now) {
+    if (final_ || remove_) return MachineCommand::none();
     switch (state_) {
         case ProcessState::Starting:
         case ProcessState::Running:
@@ -48,19 +113,19 @@ MachineCommand ProcessMachine::start(TimePoint now) {
             backoff_.reset();
             deadline_.reset();
             if (waitingForFork_) return MachineCommand::none();  // already queued at the ForkGate
-            (void)now;
-            return MachineCommand::spawn();
+            return spawnIfAllowed(now);
     }
     return MachineCommand::none();
 }
 
 MachineCommand ProcessMachine::stop(TimePoint now) {
     startAfterStop_ = false;
+    spawnHeld_ = false;
     switch (state_) {
         case ProcessState::Starting:
         case ProcessState::Running:
             enter(ProcessState::Stopping, now, "stop requested, sent SIG" + signalName(spec_.stopSignal));
-            deadline_ = now + spec_.stopTimeout;
+            deadline_ = later(now, spec_.stopTimeout);
             killed_ = false;
             return MachineCommand::sendSignal(spec_.stopSignal);
         case ProcessState::Backoff:
@@ -77,14 +142,78 @@ MachineCommand ProcessMachine::stop(TimePoint now) {
     return MachineCommand::none();
 }
 
+MachineCommand ProcessMachine::restart(TimePoint now) {
+    if (!hasProcess_) return start(now);
+    auto cmd = stop(now);
+    if (!final_ && !remove_) startAfterStop_ = true;
+    return cmd;
+}
+
+// ---- reload and shutdown ----------------------------------------------------------------------
+
+void ProcessMachine::keep(const ServiceSpec& spec) {
+    // While a replacement waits, the running process still has the old spec: the new one is the
+    // replacement's.
+    if (nextSpec_) {
+        nextSpec_ = spec;
+        return;
+    }
+    spec_ = spec;
+    backoff_.setSpec(spec.backoff);
+}
+
+MachineCommand ProcessMachine::replace(const ServiceSpec& next, bool startAfter, TimePoint now) {
+    remove_ = false;
+    nextSpec_ = next;
+    startAfterStop_ = startAfter && !final_;
+    spawnHeld_ = false;
+    if (hasProcess_) {
+        if (state_ == ProcessState::Stopping) return MachineCommand::none();
+        const bool start = startAfterStop_;
+        auto cmd = stop(now);
+        startAfterStop_ = start;
+        return cmd;
+    }
+    if (state_ == ProcessState::Backoff) {
+        waitingForFork_ = false;
+        deadline_.reset();
+    }
+    return settle(now, MachineCommand::none());
+}
+
+MachineCommand ProcessMachine::remove(TimePoint now) {
+    nextSpec_.reset();
+    auto cmd = stop(now);
+    remove_ = true;
+    reason_ = "removed by a reload; " + reason_;
+    return settle(now, cmd);
+}
+
+MachineCommand ProcessMachine::beginShutdown(TimePoint now) {
+    final_ = true;
+    startAfterStop_ = false;
+    spawnHeld_ = false;
+    nextSpec_.reset();  // nothing will run again: the spec stays the one of the process being stopped
+    if (state_ == ProcessState::Backoff) {
+        waitingForFork_ = false;
+        deadline_.reset();
+        enter(ProcessState::Stopped, now, "not restarted: supervisord is shutting down");
+    }
+    return settle(now, MachineCommand::none());
+}
+
+// ---- spawn outcomes ---------------------------------------------------------------------------
+
 void ProcessMachine::spawned(TimePoint now) {
+    hasProcess_ = true;
     waitingForFork_ = false;
+    killed_ = false;
     pendingExecError_.reset();
     startedAt_ = now;
     enter(ProcessState::Starting, now, "started");
     deadline_.reset();
     // With start_seconds 0 the exec confirmation (execSucceeded) makes it RUNNING, as systemd's Type=exec.
-    if (spec_.startSeconds.count() > 0) deadline_ = now + spec_.startSeconds;
+    if (spec_.startSeconds.count() > 0) deadline_ = later(now, spec_.startSeconds);
 }
 
 void ProcessMachine::execSucceeded(TimePoint now) {
@@ -115,12 +244,15 @@ MachineCommand ProcessMachine::waitForFork(const std::string& error, TimePoint n
 }
 
 MachineCommand ProcessMachine::forkAdmitted(TimePoint now) {
-    (void)now;
     if (state_ != ProcessState::Backoff || !waitingForFork_) return MachineCommand::none();
-    return MachineCommand::spawn();
+    return spawnIfAllowed(now);
 }
 
 MachineCommand ProcessMachine::failedStart(const std::string& why, TimePoint now) {
+    // A real failure (not a shortage) after the ForkGate admitted it: no longer waiting there, so the
+    // restart below is this machine's own deadline again. Left set, that deadline did nothing: the
+    // instance stayed in BACKOFF for good (found by the simulation).
+    waitingForFork_ = false;
     ++failedStarts_;
     if (failedStarts_ > spec_.startRetries) {
         deadline_.reset();
@@ -132,71 +264,118 @@ MachineCommand ProcessMachine::failedStart(const std::string& why, TimePoint now
 }
 
 MachineCommand ProcessMachine::scheduleRestart(const std::string& why, TimePoint now) {
+    if (final_) {
+        deadline_.reset();
+        enter(ProcessState::Stopped, now, why + "; not restarted: supervisord is shutting down");
+        return MachineCommand::none();
+    }
     ++restarts_;
     Duration delay = backoff_.next();
     if (delay.count() == 0) {
         deadline_.reset();
         enter(ProcessState::Backoff, now, why + "; restarting at once");
-        return MachineCommand::spawn();
+        return spawnIfAllowed(now);
     }
-    deadline_ = now + delay;
+    deadline_ = later(now, delay);
     enter(ProcessState::Backoff, now, why + "; restarting " + formatDelay(delay));
     return MachineCommand::none();
 }
 
-MachineCommand ProcessMachine::exited(const ExitStatus& exit, TimePoint now) {
+// ---- exits, leftovers and deadlines -----------------------------------------------------------
+
+MachineCommand ProcessMachine::exited(const ExitStatus& exit, unsigned leftovers, TimePoint now) {
+    if (!hasProcess_) return MachineCommand::none();  // not ours to decide: no main process was known
+    hasProcess_ = false;
     lastExit_ = exit;
     const std::string how = exit.describe();
     if (startedAt_) backoff_.observeRun(std::chrono::duration_cast<Duration>(now - *startedAt_));
+    const bool wasStopping = state_ == ProcessState::Stopping;
+    const bool wasKilled = killed_;
+    const auto stopDeadline = deadline_;
+    // Counted before the outcome is decided, so that a restart waits for them (spawnIfAllowed).
+    leftovers_ = leftovers;
+    leftoversKilled_ = false;
+    leftoverDeadline_.reset();
 
+    MachineCommand outcome = MachineCommand::none();
     switch (state_) {
         case ProcessState::Stopping: {
             deadline_.reset();
-            std::string why = killed_ ? "killed after stop_timeout (" + how + ")" : "stopped (" + how + ")";
+            pendingExecError_.reset();
+            std::string why = wasKilled ? "killed after stop_timeout (" + how + ")" : "stopped (" + how + ")";
+            if (remove_) why = "removed by a reload; " + why;
             enter(ProcessState::Stopped, now, why);
-            if (startAfterStop_) {
-                startAfterStop_ = false;
-                failedStarts_ = 0;
-                backoff_.reset();
-                return MachineCommand::spawn();
-            }
-            return MachineCommand::none();
+            outcome = settle(now, MachineCommand::none());
+            break;
         }
         case ProcessState::Starting: {
             deadline_.reset();
             if (pendingExecError_) {
                 std::string err = *pendingExecError_;
                 pendingExecError_.reset();
-                if (pendingExecTransient_) return waitForFork(err, now);
-                return failedStart(err, now);
-            }
-            if (!shouldRestart(spec_, exit)) {
+                outcome = pendingExecTransient_ ? waitForFork(err, now) : failedStart(err, now);
+            } else if (!shouldRestart(spec_, exit)) {
                 enter(ProcessState::Exited, now,
                       how + " before start_seconds; restart: " + toString(spec_.restart));
-                return MachineCommand::none();
+            } else {
+                outcome = failedStart(how + " before start_seconds (exited too quickly)", now);
             }
-            return failedStart(how + " before start_seconds (exited too quickly)", now);
+            break;
         }
         case ProcessState::Running: {
             deadline_.reset();
-            if (!shouldRestart(spec_, exit)) {
+            if (!shouldRestart(spec_, exit))
                 enter(ProcessState::Exited, now, how + "; restart: " + toString(spec_.restart));
-                return MachineCommand::none();
-            }
-            return scheduleRestart(how, now);
+            else
+                outcome = scheduleRestart(how, now);
+            break;
         }
         case ProcessState::Stopped:
         case ProcessState::Backoff:
         case ProcessState::Exited:
         case ProcessState::Fatal:
-            // No process of ours should exist in these states; nothing to do.
-            return MachineCommand::none();
+            break;
     }
-    return MachineCommand::none();
+    if (leftovers_ == 0) return outcome;
+
+    // With leftovers alive nothing was spawned (spawnIfAllowed held it): `outcome` is None.
+    reason_ += "; " + processes(leftovers_) + " left behind, stopping " + (leftovers_ == 1 ? "it" : "them");
+    if (wasStopping && spec_.killGroup && wasKilled) {
+        leftoversKilled_ = true;
+        leftoverDeadline_ = later(now, kLeftoverKillGrace);
+        return MachineCommand::killLeftovers();
+    }
+    if (wasStopping && spec_.killGroup && stopDeadline) {
+        leftoverDeadline_ = stopDeadline;  // the group got stop_signal together with its leader
+        return outcome;
+    }
+    leftoverDeadline_ = later(now, spec_.stopTimeout);
+    return MachineCommand::signalLeftovers(spec_.stopSignal);
+}
+
+MachineCommand ProcessMachine::leftoversGone(TimePoint now) {
+    if (leftovers_ == 0) return MachineCommand::none();
+    leftovers_ = 0;
+    leftoversKilled_ = false;
+    leftoverDeadline_.reset();
+    return settle(now, MachineCommand::none());
 }
 
 MachineCommand ProcessMachine::deadlineReached(TimePoint now) {
-    if (!deadline_ || now < *deadline_) return MachineCommand::none();
+    const bool stateDue = deadline_ && now >= *deadline_;
+    const bool leftoversDue = leftoverDeadline_ && now >= *leftoverDeadline_;
+    // The earlier of the two first; the other stays due and is handled by the next call.
+    if (leftoversDue && (!stateDue || *leftoverDeadline_ < *deadline_)) {
+        if (!leftoversKilled_) {
+            leftoversKilled_ = true;
+            leftoverDeadline_ = later(now, kLeftoverKillGrace);
+            return MachineCommand::killLeftovers();
+        }
+        // They outlived SIGKILL (stuck in the kernel): the service must not stay down for them.
+        reason_ += "; " + processes(leftovers_) + " survived SIGKILL, given up on";
+        return leftoversGone(now);
+    }
+    if (!stateDue) return MachineCommand::none();
     deadline_.reset();
     switch (state_) {
         case ProcessState::Starting:
@@ -206,7 +385,7 @@ MachineCommand ProcessMachine::deadlineReached(TimePoint now) {
             return MachineCommand::none();
         case ProcessState::Backoff:
             if (waitingForFork_) return MachineCommand::none();
-            return MachineCommand::spawn();
+            return spawnIfAllowed(now);
         case ProcessState::Stopping:
             if (killed_) return MachineCommand::none();
             killed_ = true;

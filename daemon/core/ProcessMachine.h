@@ -1,12 +1,27 @@
-// The life of one process instance as a pure state machine. It is told what happened (an operator
-// request, a spawn outcome, an exit, a deadline) and answers with what to do; it never does it.
-// Time is passed in, so tests drive it without forking and without a real clock.
+// The whole life of one process instance, as a pure state machine that also owns what the operator,
+// a reload and a shutdown want of it (its intent). It is told what happened (a request, a spawn
+// outcome, an exit, a deadline) and answers with what to do; it never does it. Time is passed in, so
+// tests and the simulation drive it without forking and without a real clock.
 //
+// States (what the process is doing):
 //   STOPPED --start--> (spawn) STARTING --start_seconds--> RUNNING
 //   STARTING --exit--> BACKOFF (failed start) --deadline--> (spawn) ... --start_retries--> FATAL
 //   RUNNING --exit--> BACKOFF (restart policy says yes) | EXITED (it says no)
 //   STARTING/RUNNING --stop--> STOPPING --exit--> STOPPED;  STOPPING --stop_timeout--> SIGKILL
 //   any spawn that fails with EAGAIN/ENOMEM --> BACKOFF waiting for fork (the ForkGate decides when)
+//
+// Intent (what should happen next; only this class holds it):
+//   startAfterStop_  a restart (or start) arrived while STOPPING: spawn once the process is gone
+//   nextSpec_        a reload changed the spec: run the new one once the old process is gone
+//   remove_          a reload removed it: Forget once nothing of it lives
+//   final_           the daemon is shutting down: nothing may spawn again, ever
+//
+// Leftovers: when the main process exits and members of its process group survive (a program that
+// backgrounds a child and exits), the group is stopped (stop_signal, SIGKILL after stop_timeout)
+// before anything new is spawned. systemd does the same with KillMode=control-group.
+//
+// Every Spawn the machine answers with goes through one gate (spawnIfAllowed), which is where the
+// shutdown and leftover rules are enforced; nothing else may start a process.
 #pragma once
 
 #include <optional>
@@ -21,28 +36,43 @@
 namespace sup {
 
 struct MachineCommand {
-    enum class Kind { None, Spawn, Signal, Kill };
+    enum class Kind {
+        None,
+        Spawn,            // start a new main process with spec()
+        Signal,           // send `signal` to the main process (its group when kill_group)
+        Kill,             // SIGKILL the main process (its group when kill_group): stop_timeout passed
+        SignalLeftovers,  // send `signal` to what is left of the exited main process's group
+        KillLeftovers,    // SIGKILL what is left of it
+        Forget,           // removed and nothing of it lives: drop the instance
+    };
     Kind kind = Kind::None;
-    int signal = 0;  // for Signal
+    int signal = 0;  // for Signal and SignalLeftovers
 
     static MachineCommand none() { return {}; }
     static MachineCommand spawn() { return {Kind::Spawn, 0}; }
     static MachineCommand sendSignal(int sig) { return {Kind::Signal, sig}; }
     static MachineCommand kill() { return {Kind::Kill, 9}; }
+    static MachineCommand signalLeftovers(int sig) { return {Kind::SignalLeftovers, sig}; }
+    static MachineCommand killLeftovers() { return {Kind::KillLeftovers, 9}; }
+    static MachineCommand forget() { return {Kind::Forget, 0}; }
     bool operator==(const MachineCommand&) const = default;
 };
+
+// `now + d` that saturates instead of overflowing (a stop_timeout meant as "never").
+TimePoint later(TimePoint now, Duration d);
 
 class ProcessMachine {
   public:
     explicit ProcessMachine(const ServiceSpec& spec);
 
-    // After a reload that kept this instance: same runtime settings, maybe new source location.
-    void setSpec(const ServiceSpec& spec);
     const ServiceSpec& spec() const { return spec_; }
+    // Changes whenever spec() is replaced by a reload's new spec (the owner reopens its log sinks).
+    unsigned specGeneration() const { return specGeneration_; }
 
     ProcessState state() const { return state_; }
     const std::string& reason() const { return reason_; }
-    std::optional<TimePoint> deadline() const { return deadline_; }
+    // The earliest moment deadlineReached() has something to do.
+    std::optional<TimePoint> deadline() const;
     bool waitingForFork() const { return waitingForFork_; }
     unsigned restarts() const { return restarts_; }
     unsigned failedStarts() const { return failedStarts_; }
@@ -50,10 +80,31 @@ class ProcessMachine {
     const std::string& spawnError() const { return spawnError_; }
     TimePoint stateSince() const { return stateSince_; }
     std::optional<TimePoint> startedAt() const { return startedAt_; }
+    unsigned leftovers() const { return leftovers_; }  // processes left behind, being stopped
+
+    // Something of this instance lives: its main process, or leftovers being stopped.
+    bool hasProcess() const { return hasProcess_; }
+    bool busy() const { return hasProcess_ || leftovers_ > 0; }
+    bool removing() const { return remove_; }
+    bool finalStop() const { return final_; }
+    bool replacementPending() const { return nextSpec_.has_value(); }
+    bool wantsStartAfterStop() const { return startAfterStop_; }
 
     // Operator requests.
-    MachineCommand start(TimePoint now);  // ignored (None) when STARTING/RUNNING
-    MachineCommand stop(TimePoint now);
+    MachineCommand start(TimePoint now);    // None when STARTING/RUNNING; remembered when STOPPING
+    MachineCommand stop(TimePoint now);     // also cancels any start that was remembered
+    MachineCommand restart(TimePoint now);  // stop if a process lives, then start
+
+    // Reload. keep(): same runtime, applied in place (the process keeps running). replace(): stop the
+    // old process (if any), then run `next`, started when `startAfter`. remove(): stop, then Forget.
+    // A later replace() of an instance being removed cancels the removal (a second reload re-added it).
+    void keep(const ServiceSpec& spec);
+    MachineCommand replace(const ServiceSpec& next, bool startAfter, TimePoint now);
+    MachineCommand remove(TimePoint now);
+
+    // Shutdown: from now on nothing spawns. Cancels restarts that wait; the stop itself is asked with
+    // stop() (the owner stops priority levels in order).
+    MachineCommand beginShutdown(TimePoint now);
 
     // Outcomes of a Spawn command.
     void spawned(TimePoint now);        // a child exists
@@ -62,7 +113,10 @@ class ProcessMachine {
     MachineCommand spawnFailed(const std::string& error, bool transient, TimePoint now);  // no child at all
     MachineCommand forkAdmitted(TimePoint now);  // the ForkGate lets a waiting instance try again
 
-    MachineCommand exited(const ExitStatus& exit, TimePoint now);
+    // The main process ended; `leftovers` processes of its group are still alive.
+    MachineCommand exited(const ExitStatus& exit, unsigned leftovers, TimePoint now);
+    // The leftovers of the last exit are gone (or were given up on).
+    MachineCommand leftoversGone(TimePoint now);
     MachineCommand deadlineReached(TimePoint now);
 
   private:
@@ -70,19 +124,37 @@ class ProcessMachine {
     MachineCommand failedStart(const std::string& why, TimePoint now);
     MachineCommand scheduleRestart(const std::string& why, TimePoint now);
     MachineCommand waitForFork(const std::string& error, TimePoint now);
+    // The one place a Spawn is answered. Held back while leftovers are being stopped, refused during
+    // shutdown, and preceded by the pending replacement spec.
+    MachineCommand spawnIfAllowed(TimePoint now);
+    // Nothing of the old process lives: apply pending replacement/removal, then what the intent says.
+    MachineCommand settle(TimePoint now, MachineCommand otherwise);
+    void applyNextSpec();
 
     ServiceSpec spec_;
+    unsigned specGeneration_ = 0;
     ProcessState state_ = ProcessState::Stopped;
     std::string reason_ = "not started";
-    std::optional<TimePoint> deadline_;
+    std::optional<TimePoint> deadline_;          // the state's: start_seconds, restart, stop_timeout
+    std::optional<TimePoint> leftoverDeadline_;  // SIGKILL the leftovers, then give up on them
     TimePoint stateSince_{};
     std::optional<TimePoint> startedAt_;
     Backoff backoff_;
     unsigned failedStarts_ = 0;  // in a row; reset on RUNNING and on an operator start
     unsigned restarts_ = 0;      // automatic restarts scheduled since this instance was created
+    bool hasProcess_ = false;
     bool waitingForFork_ = false;
-    bool startAfterStop_ = false;  // restart requested while STOPPING
-    bool killed_ = false;          // SIGKILL sent after stop_timeout
+    bool killed_ = false;  // SIGKILL sent after stop_timeout
+    unsigned leftovers_ = 0;
+    bool leftoversKilled_ = false;
+    bool spawnHeld_ = false;  // a spawn waits for the leftovers to go
+
+    // Intent.
+    bool startAfterStop_ = false;
+    std::optional<ServiceSpec> nextSpec_;
+    bool remove_ = false;
+    bool final_ = false;
+
     std::optional<ExitStatus> lastExit_;
     std::string spawnError_;
     std::optional<std::string> pendingExecError_;

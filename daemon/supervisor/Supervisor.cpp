@@ -1,19 +1,15 @@
 #include "supervisor/Supervisor.h"
 
 #include <signal.h>
-#include <sys/epoll.h>
 #include <syslog.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <set>
 
 #include <spdlog/spdlog.h>
 
 #include "core/ConfigDiff.h"
-#include "os/OutputPipe.h"
-#include "os/Reaper.h"
 
 extern char** environ;
 
@@ -24,11 +20,9 @@ namespace {
 constexpr auto kLimitsCheckInterval = std::chrono::seconds(10);
 // How many expired deadlines (restarts, start_seconds, stop timeouts) one loop pass handles.
 constexpr std::size_t kDeadlinesPerPass = 2;
+// How many leftover processes an exit names in the log.
+constexpr std::size_t kLeftoversNamed = 16;
 }  // namespace
-
-namespace {
-constexpr std::size_t kReadChunk = 64 * 1024;  // per wake-up, so one chatty child cannot starve the others
-}
 
 std::string PlainDiagnostics::forkFailure(int err, std::optional<uid_t>) {
     return std::string(err == EAGAIN   ? "EAGAIN"
@@ -37,32 +31,23 @@ std::string PlainDiagnostics::forkFailure(int err, std::optional<uid_t>) {
            " (" + std::strerror(err) + ")";
 }
 
-Supervisor::Supervisor(os::EventLoop& loop, os::Launcher& launcher, const ClockSource& clock,
-                       Diagnostics& diagnostics, Options options, Config initial)
-    : loop_(loop),
-      launcher_(launcher),
+Supervisor::Supervisor(os::ProcessHost& host, const ClockSource& clock, Diagnostics& diagnostics,
+                       Options options, Config initial)
+    : host_(host),
       clock_(clock),
       diagnostics_(diagnostics),
       options_(std::move(options)),
       config_(std::move(initial)),
-      rng_(std::random_device{}()),
+      rng_(options_.randomSeed ? *options_.randomSeed : std::random_device{}()),
       gate_([this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }) {
-    loop_.add(timer_.fd(), EPOLLIN, [this](std::uint32_t) { onTimer(); });
-    // Deadlines change with almost every event; re-arm the one timerfd once per loop turn, not per change.
-    loop_.addPrepareHook([this] {
-        armTimer();
-        return -1;
-    });
+    host_.setEvents(this);
     for (auto& ref : instancesOf(config_.services)) addInstance(*ref.spec, ref.name, ref.index);
 }
 
 Supervisor::~Supervisor() {
-    loop_.remove(timer_.fd());
-    for (auto& [name, inst] : instances_) {
-        if (inst->execStatus) loop_.remove(inst->execStatus.get());
-        if (inst->out.pipe) loop_.remove(inst->out.pipe.get());
-        if (inst->err.pipe) loop_.remove(inst->err.pipe.get());
-    }
+    for (auto& [name, inst] : instances_)
+        if (inst->token) host_.closeOutput(inst->token);
+    host_.setEvents(nullptr);
 }
 
 Supervisor::Instance& Supervisor::addInstance(const ServiceSpec& spec, const std::string& name,
@@ -78,6 +63,7 @@ Supervisor::Instance& Supervisor::addInstance(const ServiceSpec& spec, const std
 
 void Supervisor::openSinks(Instance& inst) {
     const auto& spec = inst.machine.spec();
+    inst.sinkGeneration = inst.machine.specGeneration();
     auto open = [&](const LogTarget& target, int priority) -> std::unique_ptr<LogSink> {
         try {
             return makeSink(target, inst.name, priority, files_, config_.supervisor);
@@ -91,55 +77,75 @@ void Supervisor::openSinks(Instance& inst) {
     };
     inst.out.sink = open(spec.stdoutTarget, LOG_INFO);
     inst.err.sink = open(spec.stderrTarget, LOG_WARNING);
+    if (inst.pid > 0) {
+        inst.out.sink->setPid(inst.pid);
+        inst.err.sink->setPid(inst.pid);
+    }
 }
 
-Supervisor::Instance& Supervisor::find(const std::string& name) {
+Supervisor::Instance* Supervisor::find(const std::string& name) {
     auto it = instances_.find(name);
-    if (it == instances_.end() || it->second->removing)
-        throw ControlError(ControlError::Kind::NoSuchProcess, "no such process: " + name);
-    return *it->second;
+    return it == instances_.end() ? nullptr : it->second.get();
 }
 
-const Supervisor::Instance& Supervisor::find(const std::string& name) const {
-    return const_cast<Supervisor*>(this)->find(name);
+const Supervisor::Instance* Supervisor::find(const std::string& name) const {
+    auto it = instances_.find(name);
+    return it == instances_.end() ? nullptr : it->second.get();
 }
 
-std::vector<Supervisor::Instance*> Supervisor::byPriority(bool descending) {
-    std::vector<Instance*> out;
+Supervisor::Instance& Supervisor::getOrThrow(const std::string& name) {
+    if (auto* inst = find(name)) return *inst;
+    throw ControlError(ControlError::Kind::NoSuchProcess, "no such process: " + name);
+}
+
+std::vector<const Supervisor::Instance*> Supervisor::byPriority() const {
+    std::vector<const Instance*> out;
+    out.reserve(instances_.size());
     for (auto& [name, inst] : instances_) out.push_back(inst.get());
-    std::stable_sort(out.begin(), out.end(), [descending](Instance* a, Instance* b) {
-        int pa = a->machine.spec().priority, pb = b->machine.spec().priority;
-        return descending ? pa > pb : pa < pb;
+    std::stable_sort(out.begin(), out.end(), [](const Instance* a, const Instance* b) {
+        return a->machine.spec().priority < b->machine.spec().priority;
     });
     return out;
 }
 
 void Supervisor::startAutostart() {
-    for (Instance* inst : byPriority(false)) {
-        if (!inst->machine.spec().autostart) continue;
-        auto before = inst->machine.state();
-        afterEvent(*inst, before, inst->machine.start(clock_.now()));
+    std::vector<std::string> names;
+    for (const Instance* inst : byPriority())
+        if (inst->machine.spec().autostart) names.push_back(inst->name);
+    for (const auto& name : names) {
+        Instance* inst = find(name);
+        if (!inst) continue;
+        handle(*inst, [&](ProcessMachine& m) { return m.start(clock_.now()); });
     }
 }
 
 void Supervisor::notifyStateChanged(Instance& inst, ProcessState before) {
     auto now = inst.machine.state();
     if (now == before) return;
-    spdlog::info("{}: {} -> {}, pid {}: {}", inst.name, toString(before), toString(now), inst.pid,
-                 inst.machine.reason());
+    // A crash loop must show in `journalctl -p warning`; FATAL is an error.
+    const auto level = now == ProcessState::Fatal     ? spdlog::level::err
+                       : now == ProcessState::Backoff ? spdlog::level::warn
+                                                      : spdlog::level::info;
+    if (inst.pid > 0)
+        spdlog::log(level, "{}: {} -> {}, pid {}: {}", inst.name, toString(before), toString(now), inst.pid,
+                    inst.machine.reason());
+    else
+        spdlog::log(level, "{}: {} -> {}: {}", inst.name, toString(before), toString(now),
+                    inst.machine.reason());
     auto info = infoOf(inst);
     for (auto* o : std::vector<ControlObserver*>(observers_))
         o->onStateChanged(info, before, inst.machine.reason());
 }
 
-void Supervisor::afterEvent(Instance& inst, ProcessState before, MachineCommand cmd) {
+void Supervisor::perform(Instance& inst, ProcessState before, MachineCommand cmd) {
+    if (inst.sinkGeneration != inst.machine.specGeneration()) openSinks(inst);  // a reload's new spec
     notifyStateChanged(inst, before);
     switch (cmd.kind) {
         case MachineCommand::Kind::None:
             break;
         case MachineCommand::Kind::Spawn:
             spawn(inst);
-            break;
+            return;  // spawn() performs the outcome itself
         case MachineCommand::Kind::Signal:
             sendSignal(inst, cmd.signal);
             break;
@@ -148,8 +154,64 @@ void Supervisor::afterEvent(Instance& inst, ProcessState before, MachineCommand 
                          inst.pid, inst.machine.spec().stopTimeout.count());
             sendSignal(inst, SIGKILL);
             break;
+        case MachineCommand::Kind::SignalLeftovers:
+        case MachineCommand::Kind::KillLeftovers: {
+            const bool kill = cmd.kind == MachineCommand::Kind::KillLeftovers;
+            if (host_.groupMembers(inst.pgid, 1).empty()) {
+                handle(inst, [&](ProcessMachine& m) { return m.leftoversGone(clock_.now()); });
+                return;
+            }
+            if (kill)
+                spdlog::warn(
+                    "{}: what is left of process group {} did not stop within stop_timeout, "
+                    "sending SIGKILL",
+                    inst.name, inst.pgid);
+            int rc = host_.signalGroup(inst.pgid, kill ? SIGKILL : cmd.signal);
+            if (rc != 0 && rc != ESRCH)
+                spdlog::error("{}: signalling process group {}: {}", inst.name, inst.pgid, std::strerror(rc));
+            break;
+        }
+        case MachineCommand::Kind::Forget:
+            forget(inst);
+            return;
     }
-    settle(inst);  // may erase inst: nothing after this
+    if (inst.machine.leftovers() > 0)
+        cleaning_.insert(inst.name);
+    else
+        cleaning_.erase(inst.name);
+    queueDeadline(inst);
+    if (shuttingDown_ && !inst.machine.busy()) {
+        for (auto& [level, names] : shutdownPending_) names.erase(inst.name);
+        advanceShutdown();
+    }
+}
+
+void Supervisor::forget(Instance& inst) {
+    const std::string name = inst.name;
+    // The machine only answers Forget when nothing of the instance lives; these are the indexes that
+    // could still name it.
+    if (inst.pid > 0) byPid_.erase(inst.pid);
+    if (inst.token) {
+        host_.closeOutput(inst.token);  // the last words go to its sinks before they close
+        byToken_.erase(inst.token);
+    }
+    if (inst.queuedDeadline) deadlines_.erase({*inst.queuedDeadline, name});
+    cleaning_.erase(name);
+    gate_.remove(name);
+    for (auto& [level, names] : shutdownPending_) names.erase(name);
+    instances_.erase(name);
+    files_.forgetUnused();
+    for (auto* o : std::vector<ControlObserver*>(observers_)) o->onProcessesRemoved({name});
+    if (shuttingDown_) advanceShutdown();
+}
+
+void Supervisor::queueDeadline(Instance& inst) {
+    auto d = inst.machine.deadline();
+    if (d == inst.queuedDeadline) return;
+    if (inst.queuedDeadline) deadlines_.erase({*inst.queuedDeadline, inst.name});
+    inst.queuedDeadline = d;
+    if (d) deadlines_.emplace(*d, inst.name);
+    armTimer();
 }
 
 std::vector<std::string> Supervisor::childEnvironment(const Instance& inst) const {
@@ -182,19 +244,23 @@ std::vector<std::string> Supervisor::childEnvironment(const Instance& inst) cons
 void Supervisor::spawn(Instance& inst) {
     const auto now = clock_.now();
     const auto before = inst.machine.state();
-    const auto& spec = inst.machine.spec();
     // Under fork pressure, wait in line behind the instances already waiting (no thundering herd).
     if (gate_.closed() && admitted_ != inst.name) {
         gate_.enqueue(inst.name, now);
-        timersDirty_ = true;
-        auto cmd = inst.machine.spawnFailed("fork: " + forkPressure_, true, now);
-        afterEvent(inst, before, cmd);
+        armTimer();
+        perform(inst, before, inst.machine.spawnFailed("fork: " + forkPressure_, true, now));
         return;
     }
-    if (admitted_ == inst.name) admitted_.clear();
+    const bool admitted = admitted_ == inst.name;
+    admitted_.clear();
 
-    closeStream(inst, OutputStream::Stdout);
-    closeStream(inst, OutputStream::Stderr);
+    // The previous process's pipes: what it (or what it left behind) wrote last is delivered first.
+    if (inst.token) {
+        const auto old = std::exchange(inst.token, 0);
+        host_.closeOutput(old);
+        byToken_.erase(old);
+    }
+    const auto& spec = inst.machine.spec();
     os::SpawnRequest req;
     req.argv = spec.command;
     req.env = childEnvironment(inst);
@@ -203,36 +269,25 @@ void Supervisor::spawn(Instance& inst) {
     req.gid = spec.gid;
     req.groups = spec.supplementaryGroups;
     req.umask = spec.umask;
-    std::optional<os::OutputPipe> outPipe, errPipe;
-    try {
-        outPipe = os::OutputPipe::create();
-        if (spec.stderrTarget.kind != LogTarget::Kind::Stdout) errPipe = os::OutputPipe::create();
-    } catch (const std::exception& e) {
-        // EMFILE/ENFILE: as transient as EAGAIN from fork; retry through the gate.
-        gate_.failed(inst.name, now);
-        timersDirty_ = true;
-        forkPressure_ = e.what();
-        afterEvent(inst, before, inst.machine.spawnFailed(std::string("pipe: ") + e.what(), true, now));
-        return;
-    }
-    req.stdoutFd = outPipe->writeEnd.get();
-    req.stderrFd = errPipe ? errPipe->writeEnd.get() : outPipe->writeEnd.get();
-
-    os::SpawnResult res = launcher_.spawn(req);
+    const auto token = ++nextToken_;
+    auto res = host_.spawn(token, req, spec.stderrTarget.kind != LogTarget::Kind::Stdout);
     if (res.error) {
         const auto& err = *res.error;
         if (err.transient()) {
-            afterEvent(inst, before, inst.machine.spawnFailed(underPressure(inst, err), true, now));
-        } else {
-            afterEvent(inst, before, inst.machine.spawnFailed(err.describe(), false, now));
+            perform(inst, before, inst.machine.spawnFailed(underPressure(inst, err), true, now));
+            return;
         }
+        // Not a shortage: the gate may let the next one in (it would otherwise wait for this one forever).
+        if (admitted) gate_.abandoned(now);
+        armTimer();
+        perform(inst, before, inst.machine.spawnFailed(err.describe(), false, now));
         return;
     }
 
-    if (!forkPressure_.empty() || gate_.consecutiveFailures() > 0) {
+    if (admitted || !forkPressure_.empty() || gate_.consecutiveFailures() > 0) {
         gate_.succeeded(now);
-        timersDirty_ = true;
-        if (!gate_.closed()) {
+        armTimer();
+        if (!gate_.closed() && !forkPressure_.empty()) {
             auto secs =
                 std::chrono::duration_cast<std::chrono::milliseconds>(now - pressureSince_).count() / 1000.0;
             spdlog::info("fork pressure cleared after {:.1f}s ({})", secs, forkPressure_);
@@ -244,35 +299,14 @@ void Supervisor::spawn(Instance& inst) {
         (void)limits();  // logs threshold crossings
     }
     inst.pid = res.pid;
-    if (res.pidfd) inst.pidfd.emplace(std::move(res.pidfd));
-    byPid_[inst.pid] = &inst;
+    inst.pgid = res.pid;  // the child called setsid(): its pid is its process group
+    inst.token = token;
+    byPid_[inst.pid] = inst.name;
+    byToken_[token] = inst.name;
     inst.out.sink->setPid(inst.pid);
     inst.err.sink->setPid(inst.pid);
-
-    auto watch = [&](os::UniqueFd& slot, os::UniqueFd fd, std::function<void(std::uint32_t)> handler) {
-        slot = std::move(fd);
-        loop_.add(slot.get(), EPOLLIN, std::move(handler));
-    };
-    const std::string name = inst.name;
-    // Handlers look the instance up by name: a reload may have replaced or removed it meanwhile.
-    if (res.execStatus)
-        watch(inst.execStatus, std::move(res.execStatus), [this, name](std::uint32_t) {
-            auto it = instances_.find(name);
-            if (it != instances_.end()) onExecStatus(*it->second);
-        });
-    watch(inst.out.pipe, std::move(outPipe->readEnd), [this, name](std::uint32_t) {
-        auto it = instances_.find(name);
-        if (it != instances_.end()) onOutput(*it->second, OutputStream::Stdout);
-    });
-    if (errPipe)
-        watch(inst.err.pipe, std::move(errPipe->readEnd), [this, name](std::uint32_t) {
-            auto it = instances_.find(name);
-            if (it != instances_.end()) onOutput(*it->second, OutputStream::Stderr);
-        });
-    // The write ends close here (end of scope): only the child holds them now, so EOF means it is gone.
     inst.machine.spawned(now);
-    timersDirty_ = true;
-    notifyStateChanged(inst, before);
+    perform(inst, before, MachineCommand::none());
 }
 
 std::string Supervisor::underPressure(Instance& inst, const os::SpawnError& err) {
@@ -289,169 +323,177 @@ std::string Supervisor::underPressure(Instance& inst, const os::SpawnError& err)
         }
     }
     gate_.failed(inst.name, now);
-    timersDirty_ = true;
+    armTimer();
     return forkPressure_;
 }
 
 void Supervisor::sendSignal(Instance& inst, int sig) {
     if (inst.pid <= 0) return;
-    int rc = 0;
-    if (inst.machine.spec().killGroup) {
-        // setsid() in the child made its pid the process group id.
-        rc = ::killpg(inst.pid, sig) == 0 ? 0 : errno;
-    } else if (inst.pidfd) {
-        rc = inst.pidfd->sendSignal(sig);
-    } else {
-        rc = ::kill(inst.pid, sig) == 0 ? 0 : errno;
-    }
+    // setsid() in the child made its pid the process group id.
+    int rc = inst.machine.spec().killGroup ? host_.signalGroup(inst.pid, sig) : host_.signal(inst.pid, sig);
     if (rc != 0 && rc != ESRCH)
         spdlog::error("{}: sending SIG{} to pid {}: {}", inst.name, signalName(sig), inst.pid,
                       std::strerror(rc));
 }
 
-void Supervisor::onExecStatus(Instance& inst) {
-    if (!inst.execStatus) return;
-    auto before = inst.machine.state();
-    auto error = os::readExecStatus(inst.execStatus.get());
-    loop_.remove(inst.execStatus.get());
-    inst.execStatus.reset();
+void Supervisor::onExecStatus(os::ProcessHost::Token token, const std::optional<os::SpawnError>& error) {
+    auto it = byToken_.find(token);
+    if (it == byToken_.end()) return;
+    Instance* inst = find(it->second);
+    if (!inst || inst->token != token || inst->pid <= 0) return;  // a previous spawn's: already settled
+    auto before = inst->machine.state();
     if (error && error->transient())
-        inst.machine.execFailed(underPressure(inst, *error), true);  // RLIMIT_NPROC is enforced at execve()
+        inst->machine.execFailed(underPressure(*inst, *error), true);  // RLIMIT_NPROC is enforced at execve()
     else if (error)
-        inst.machine.execFailed(error->describe(), false);
+        inst->machine.execFailed(error->describe(), false);
     else
-        inst.machine.execSucceeded(clock_.now());
-    timersDirty_ = true;
-    afterEvent(inst, before, MachineCommand::none());
+        inst->machine.execSucceeded(clock_.now());
+    perform(*inst, before, MachineCommand::none());
 }
 
 void Supervisor::onChildExited() {
-    for (const auto& child : os::reapAll()) {
+    bool orphans = false;
+    for (const auto& child : host_.reap()) {
         auto it = byPid_.find(child.pid);
         ExitStatus status = os::toExitStatus(child);
         if (it == byPid_.end()) {
-            // An orphan that re-parented to us (we are a subreaper): reaped so it leaves no zombie.
+            // An orphan re-parented to us (we are a subreaper): reaped so it leaves no zombie.
             spdlog::debug("reaped orphaned pid {} ({})", child.pid, status.describe());
+            orphans = true;
             continue;
         }
-        Instance& inst = *it->second;
+        Instance* inst = find(it->second);
         byPid_.erase(it);
+        if (!inst || inst->pid != child.pid) continue;
         // The exec-status pipe holds the child's last word before its exit: read it first.
-        if (inst.execStatus) onExecStatus(inst);
-        const pid_t pid = inst.pid;
-        const auto before = inst.machine.state();
-        if (inst.machine.spec().killGroup && before == ProcessState::Stopping) {
-            // The leader is gone; whatever it left behind in its group goes with it.
-            if (::killpg(pid, SIGKILL) != 0 && errno != ESRCH)
-                spdlog::warn("{}: killing what is left of process group {}: {}", inst.name, pid,
-                             std::strerror(errno));
+        if (inst->token) host_.flushExecStatus(inst->token);
+        inst->pid = 0;
+        auto members = host_.groupMembers(inst->pgid, kLeftoversNamed);
+        if (!members.empty()) {
+            std::string list;
+            for (auto& m : members) list += (list.empty() ? "" : ", ") + m;
+            spdlog::warn(
+                "{}: {} left behind after pid {} exited ({}); it may have daemonized; run it in the "
+                "foreground",
+                inst->name, members.size() == 1 ? "1 process" : std::to_string(members.size()) + " processes",
+                child.pid, list);
         }
-        inst.pid = 0;
-        inst.pidfd.reset();
-        auto cmd = inst.machine.exited(status, clock_.now());
-        timersDirty_ = true;
-        afterEvent(inst, before, cmd);
+        const auto before = inst->machine.state();
+        perform(*inst, before,
+                inst->machine.exited(status, static_cast<unsigned>(members.size()), clock_.now()));
+    }
+    if (orphans || !cleaning_.empty()) checkLeftovers();
+    if (shuttingDown_) advanceShutdown();
+}
+
+// Leftovers are usually our children once their parent exits (we are a subreaper), so each reap is a
+// moment to look whether a group being stopped has emptied.
+void Supervisor::checkLeftovers() {
+    for (const auto& name : std::vector<std::string>(cleaning_.begin(), cleaning_.end())) {
+        Instance* inst = find(name);
+        if (!inst || inst->machine.leftovers() == 0) {
+            cleaning_.erase(name);
+            continue;
+        }
+        if (!host_.groupMembers(inst->pgid, 1).empty()) continue;
+        handle(*inst, [&](ProcessMachine& m) { return m.leftoversGone(clock_.now()); });
     }
 }
 
-void Supervisor::onOutput(Instance& inst, OutputStream which) {
-    Stream& s = which == OutputStream::Stdout ? inst.out : inst.err;
-    if (!s.pipe) return;
-    std::string buf;
-    auto r = os::readSome(s.pipe.get(), buf, kReadChunk);
-    if (!buf.empty()) {
-        std::string stamped;
-        std::string_view data = buf;
-        if (inst.machine.spec().timestamps) {
-            stamped = s.stamper.apply(buf, std::chrono::system_clock::now());
-            data = stamped;
-        }
-        s.tail.append(data);
-        s.sink->write(data);
-        for (auto* o : std::vector<ControlObserver*>(observers_)) o->onOutput(inst.name, which, data);
+void Supervisor::onOutput(os::ProcessHost::Token token, os::Stream which, std::string_view data) {
+    auto it = byToken_.find(token);
+    if (it == byToken_.end()) return;
+    Instance* inst = find(it->second);
+    if (!inst) return;
+    Stream& s = which == os::Stream::Out ? inst->out : inst->err;
+    std::string stamped;
+    if (inst->machine.spec().timestamps) {
+        stamped = s.stamper.apply(data, std::chrono::system_clock::now());
+        data = stamped;
     }
-    if (r.eof) closeStream(inst, which);
+    s.tail.append(data);
+    s.sink->write(data);
+    const OutputStream stream = which == os::Stream::Out ? OutputStream::Stdout : OutputStream::Stderr;
+    for (auto* o : std::vector<ControlObserver*>(observers_)) o->onOutput(inst->name, stream, data);
 }
 
-void Supervisor::closeStream(Instance& inst, OutputStream which) {
-    Stream& s = which == OutputStream::Stdout ? inst.out : inst.err;
-    if (!s.pipe) return;
-    loop_.remove(s.pipe.get());
-    s.pipe.reset();
-    s.sink->flush();
+void Supervisor::onOutputClosed(os::ProcessHost::Token token, os::Stream which) {
+    auto it = byToken_.find(token);
+    if (it == byToken_.end()) return;
+    if (Instance* inst = find(it->second)) (which == os::Stream::Out ? inst->out : inst->err).sink->flush();
 }
 
 void Supervisor::armTimer() {
-    if (!timersDirty_) return;
-    timersDirty_ = false;
     std::optional<TimePoint> earliest = gate_.deadline();
-    for (auto& [name, inst] : instances_) {
-        auto d = inst->machine.deadline();
+    auto consider = [&](std::optional<TimePoint> d) {
         if (d && (!earliest || *d < *earliest)) earliest = d;
-    }
-    if (earliest == armedFor_) return;
-    armedFor_ = earliest;
-    if (earliest)
-        timer_.armAt(*earliest);
-    else
-        timer_.disarm();
+    };
+    if (!deadlines_.empty()) consider(deadlines_.begin()->first);
+    consider(orphanDeadline_);
+    host_.armTimer(earliest);
 }
 
 void Supervisor::onTimer() {
-    timer_.drain();
-    armedFor_.reset();
-    timersDirty_ = true;
     const auto now = clock_.now();
-    std::vector<std::pair<TimePoint, std::string>> due;
-    for (auto& [name, inst] : instances_) {
-        auto d = inst->machine.deadline();
-        if (d && *d <= now) due.emplace_back(*d, name);
-    }
     // Each expiry may spawn, and a spawn holds the loop until the child has exec'd (vfork). A hundred
     // services restarting at the same moment would keep D-Bus callers waiting for all of them, so only
     // the earliest few are handled per pass; the timer stays due and the loop serves its other
     // descriptors in between.
-    if (due.size() > kDeadlinesPerPass) {
-        std::partial_sort(due.begin(), due.begin() + kDeadlinesPerPass, due.end());
-        due.resize(kDeadlinesPerPass);
-    }
-    for (auto& [deadline, name] : due) {
-        auto it = instances_.find(name);
-        if (it == instances_.end()) continue;
-        Instance& inst = *it->second;
-        auto before = inst.machine.state();
-        afterEvent(inst, before, inst.machine.deadlineReached(now));
+    for (std::size_t handled = 0; handled < kDeadlinesPerPass; ++handled) {
+        if (deadlines_.empty() || deadlines_.begin()->first > now) break;
+        const std::string name = deadlines_.begin()->second;
+        Instance* inst = find(name);
+        if (!inst) {
+            deadlines_.erase(deadlines_.begin());
+            continue;
+        }
+        handle(*inst, [&](ProcessMachine& m) { return m.deadlineReached(now); });
     }
     admitFromGate();
+    if (orphanDeadline_ && *orphanDeadline_ <= now) advanceShutdown();
+    armTimer();
 }
 
 void Supervisor::admitFromGate() {
     const auto now = clock_.now();
     while (auto name = gate_.admitNext(now)) {
-        timersDirty_ = true;
-        auto it = instances_.find(*name);
-        if (it == instances_.end()) {
+        Instance* inst = find(*name);
+        if (!inst) {
             gate_.abandoned(now);
             continue;
         }
-        Instance& inst = *it->second;
-        auto before = inst.machine.state();
-        auto cmd = inst.machine.forkAdmitted(now);
+        auto before = inst->machine.state();
+        auto cmd = inst->machine.forkAdmitted(now);
         if (cmd.kind != MachineCommand::Kind::Spawn) {
             gate_.abandoned(now);
+            perform(*inst, before, cmd);
             continue;
         }
-        admitted_ = inst.name;
-        afterEvent(inst, before, cmd);
+        admitted_ = inst->name;
+        perform(*inst, before, cmd);
         // spawn() reported success or failure to the gate; the next admission waits for the timer
         // (at once after a success, after the backoff after a failure).
         break;
     }
+    armTimer();
 }
 
 void Supervisor::reopenLogs() {
     files_.reopenAll();
     spdlog::info("reopened log files");
+}
+
+std::optional<Supervisor::InstanceView> Supervisor::view(const std::string& name) const {
+    const Instance* inst = find(name);
+    if (!inst) return std::nullopt;
+    return InstanceView{inst->pid, inst->pgid, &inst->machine, gate_.contains(name)};
+}
+
+std::vector<std::string> Supervisor::instanceNames() const {
+    std::vector<std::string> out;
+    out.reserve(instances_.size());
+    for (auto& [name, inst] : instances_) out.push_back(name);
+    return out;
 }
 
 }  // namespace sup

@@ -1,6 +1,8 @@
-// Owns the set of process instances: applies configs and reloads, turns OS events (SIGCHLD, timer,
-// output, exec status) into ProcessMachine events and performs the commands the machines answer with.
-// Implements Control for the D-Bus adaptor. Single-threaded: everything runs from the EventLoop.
+// Owns the set of process instances. It routes events (operator requests, reloads, shutdown, exits,
+// exec status, output, deadlines) to each instance's ProcessMachine, which owns what the instance
+// should do, and performs the commands the machine answers with. It decides nothing about an
+// instance's lifecycle itself. Implements Control for the D-Bus adaptor. Single-threaded; every
+// syscall goes through os::ProcessHost, so the simulation drives this very class with a fake OS.
 #pragma once
 
 #include <functional>
@@ -10,6 +12,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "ServiceSpec.h"
@@ -18,17 +21,14 @@
 #include "core/LimitsWatch.h"
 #include "core/ProcessMachine.h"
 #include "core/TailBuffer.h"
-#include "os/EventLoop.h"
-#include "os/Pidfd.h"
-#include "os/Spawner.h"
-#include "os/TimerFd.h"
+#include "os/ProcessHost.h"
 #include "supervisor/Control.h"
 #include "supervisor/Diagnostics.h"
 #include "supervisor/LogSinks.h"
 
 namespace sup {
 
-class Supervisor final : public Control {
+class Supervisor final : public Control, private os::ProcessHost::Events {
   public:
     struct Options {
         std::string configPath;  // re-read on reload
@@ -37,16 +37,22 @@ class Supervisor final : public Control {
         std::function<Config(const std::string& path)> loadConfig;
         // Extra environment removed from every child (systemd's NOTIFY_SOCKET & co).
         std::vector<std::string> scrubEnvironment;
+        // What a shutdown asked for over the bus (Control::shutdown) does once everything is down.
+        std::function<void()> onShutdownDone;
+        // Jitter of the ForkGate; the simulation fixes it so a seed replays exactly.
+        std::optional<std::uint64_t> randomSeed;
     };
 
-    Supervisor(os::EventLoop& loop, os::Launcher& launcher, const ClockSource& clock,
-               Diagnostics& diagnostics, Options options, Config initial);
+    Supervisor(os::ProcessHost& host, const ClockSource& clock, Diagnostics& diagnostics, Options options,
+               Config initial);
     ~Supervisor() override;
 
     // Launch every autostart instance in ascending priority. Call once, after construction.
     void startAutostart();
-    // Begin an orderly shutdown: stop by descending priority; `onDone` runs when nothing is left.
+    // Begin an orderly shutdown: every instance's intent becomes "down for good"; they are stopped
+    // by descending priority, then whatever orphan is left is killed; `onDone` runs when nothing is left.
     void beginShutdown(std::function<void()> onDone);
+    bool shuttingDown() const { return shuttingDown_; }
     // To be called when SIGCHLD arrives: reaps every exited child.
     void onChildExited();
     void reopenLogs();
@@ -75,9 +81,20 @@ class Supervisor final : public Control {
 
     void setDaemonState(DaemonState s);
 
+    // For the simulation's invariants: what the supervisor believes about one instance.
+    struct InstanceView {
+        pid_t pid = 0;   // main process, 0 = none
+        pid_t pgid = 0;  // group of the last main process (where leftovers are)
+        const ProcessMachine* machine = nullptr;
+        bool waitingAtGate = false;
+    };
+    std::optional<InstanceView> view(const std::string& name) const;
+    std::vector<std::string> instanceNames() const;
+    const Config& config() const { return config_; }
+    std::size_t waitingAtGate() const { return gate_.waiting(); }
+
   private:
     struct Stream {
-        os::UniqueFd pipe;  // read end, registered in the loop while open
         std::unique_ptr<LogSink> sink;
         TailBuffer tail;
         Timestamper stamper;
@@ -87,52 +104,67 @@ class Supervisor final : public Control {
             : name(std::move(name)), group(std::move(group)), index(index), machine(spec) {}
         std::string name, group;
         unsigned index;
-        ProcessMachine machine;
-        pid_t pid = 0;
-        std::optional<os::Pidfd> pidfd;
-        os::UniqueFd execStatus;
+        ProcessMachine machine;            // the instance's state and intent: the only copy of either
+        pid_t pid = 0;                     // the main process, 0 when none
+        pid_t pgid = 0;                    // the last main process's group, where leftovers are looked for
+        os::ProcessHost::Token token = 0;  // the current spawn's output, 0 when none
+        unsigned sinkGeneration = 0;       // machine.specGeneration() the sinks were opened for
+        std::optional<TimePoint> queuedDeadline;
         Stream out, err;
-        std::optional<ServiceSpec> replacement;  // reload changed it: start with this once stopped
-        bool removing = false;                   // reload removed it: forget once stopped
-        bool startAfterReplace = false;          // it was wanted up when the reload changed it
     };
 
-    Instance& find(const std::string& name);
-    const Instance& find(const std::string& name) const;
+    Instance* find(const std::string& name);
+    const Instance* find(const std::string& name) const;
+    Instance& getOrThrow(const std::string& name);  // throws NoSuchProcess
     Instance& addInstance(const ServiceSpec& spec, const std::string& name, unsigned index);
-    std::vector<Instance*> byPriority(bool descending);
+    std::vector<const Instance*> byPriority() const;
 
-    // Every event goes through here: run the machine's answer, report the transition.
-    void afterEvent(Instance& inst, ProcessState before, MachineCommand cmd);
+    // Every event ends here: report the transition and perform the machine's answer. May erase `inst`
+    // (Forget): nothing may touch it afterwards.
+    void perform(Instance& inst, ProcessState before, MachineCommand cmd);
+    // Tells the machine of an event and performs its answer: `event(machine)` returns the command. The
+    // state before the event is taken first, so the transition is always reported.
+    template <typename Event>
+    void handle(Instance& inst, Event&& event) {
+        const ProcessState before = inst.machine.state();
+        MachineCommand cmd = event(inst.machine);
+        perform(inst, before, cmd);
+    }
+    void forget(Instance& inst);
     void spawn(Instance& inst);
     void sendSignal(Instance& inst, int sig);
     // A transient spawn failure: queue at the ForkGate and return the episode's diagnosis.
     std::string underPressure(Instance& inst, const os::SpawnError& err);
-    void onExecStatus(Instance& inst);
-    void onOutput(Instance& inst, OutputStream which);
-    void closeStream(Instance& inst, OutputStream which);
-    void onTimer();
-    void armTimer();
-    void admitFromGate();
-    void settle(Instance& inst);  // after it became inactive: apply a pending replacement/removal
-    void checkShutdownProgress();
     void notifyStateChanged(Instance& inst, ProcessState before);
     void openSinks(Instance& inst);
+    void queueDeadline(Instance& inst);
+    void armTimer();
+    void admitFromGate();
+    void checkLeftovers();
+    void advanceShutdown();
     std::vector<std::string> childEnvironment(const Instance& inst) const;
     ProcessInfo infoOf(const Instance& inst) const;
+    void reportLimitChanges(const LimitsReport& report) const;
 
-    os::EventLoop& loop_;
-    os::Launcher& launcher_;
+    // os::ProcessHost::Events
+    void onOutput(os::ProcessHost::Token token, os::Stream stream, std::string_view data) override;
+    void onOutputClosed(os::ProcessHost::Token token, os::Stream stream) override;
+    void onExecStatus(os::ProcessHost::Token token, const std::optional<os::SpawnError>& error) override;
+    void onTimer() override;
+
+    os::ProcessHost& host_;
     const ClockSource& clock_;
     Diagnostics& diagnostics_;
     Options options_;
     Config config_;
     std::map<std::string, std::unique_ptr<Instance>> instances_;
-    std::map<pid_t, Instance*> byPid_;
+    // Secondary indexes hold names, never pointers: a lookup of a forgotten instance finds nothing.
+    std::unordered_map<pid_t, std::string> byPid_;
+    std::unordered_map<os::ProcessHost::Token, std::string> byToken_;
+    std::set<std::pair<TimePoint, std::string>> deadlines_;  // every instance's next deadline
+    std::set<std::string> cleaning_;                         // instances whose leftovers are being stopped
+    os::ProcessHost::Token nextToken_ = 0;
     std::vector<ControlObserver*> observers_;
-    os::TimerFd timer_;
-    std::optional<TimePoint> armedFor_;
-    bool timersDirty_ = true;
     std::mt19937_64 rng_;
     ForkGate gate_;
     std::string admitted_;      // the instance the ForkGate let through, forking now
@@ -142,13 +174,18 @@ class Supervisor final : public Control {
     // kLimitsCheckInterval, or `supctl limits`), never on a timer, so an idle daemon reads nothing.
     mutable LimitsWatch limitsWatch_;
     std::optional<TimePoint> lastLimitsCheck_;
-    void reportLimitChanges(const LimitsReport& report) const;
     FileRegistry files_;
     DaemonState daemonState_ = DaemonState::Starting;
-    // Shutdown: the priority level being stopped, then the next lower one.
+
+    // Shutdown: the instances still to stop, by priority level, highest first. A level is stopped
+    // once every higher one is empty; then the orphans nobody owns are killed.
     bool shuttingDown_ = false;
+    bool advancing_ = false;
     std::function<void()> onShutdownDone_;
-    std::vector<int> shutdownLevels_;
+    std::map<int, std::set<std::string>, std::greater<int>> shutdownPending_;
+    std::optional<int> levelStopped_;
+    bool orphansKilled_ = false;
+    std::optional<TimePoint> orphanDeadline_;
 };
 
 }  // namespace sup

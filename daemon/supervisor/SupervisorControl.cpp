@@ -73,31 +73,32 @@ ProcessInfo Supervisor::infoOf(const Instance& inst) const {
     return info;
 }
 
+// Instances a reload removed stay listed (STOPPING, "removed by a reload") until their process is
+// gone: they are real processes, and their D-Bus objects must answer until they are removed.
 std::vector<ProcessInfo> Supervisor::list() const {
     std::vector<ProcessInfo> out;
-    for (auto* inst : const_cast<Supervisor*>(this)->byPriority(false))
-        if (!inst->removing) out.push_back(infoOf(*inst));
+    for (const auto* inst : byPriority()) out.push_back(infoOf(*inst));
     return out;
 }
 
 ProcessInfo Supervisor::get(const std::string& name) const {
-    return infoOf(find(name));
+    return infoOf(const_cast<Supervisor*>(this)->getOrThrow(name));
 }
 
 std::size_t Supervisor::countIn(ProcessState s) const {
-    return static_cast<std::size_t>(std::count_if(instances_.begin(), instances_.end(), [s](auto& kv) {
-        return !kv.second->removing && kv.second->machine.state() == s;
-    }));
+    return static_cast<std::size_t>(std::count_if(instances_.begin(), instances_.end(),
+                                                  [s](auto& kv) { return kv.second->machine.state() == s; }));
 }
 
+// Patterns name what the config defines: an instance being removed is not matched by "all" or a glob.
 std::vector<std::string> Supervisor::match(const std::vector<std::string>& patterns) const {
     std::vector<std::string> out;
     std::set<std::string> seen;
-    auto ordered = const_cast<Supervisor*>(this)->byPriority(false);
+    auto ordered = byPriority();
     for (const auto& pattern : patterns) {
         bool any = false;
-        for (auto* inst : ordered) {
-            if (inst->removing) continue;
+        for (const auto* inst : ordered) {
+            if (inst->machine.removing()) continue;
             bool hit = pattern == "all" || ::fnmatch(pattern.c_str(), inst->name.c_str(), 0) == 0 ||
                        ::fnmatch(pattern.c_str(), inst->group.c_str(), 0) == 0;
             if (!hit) continue;
@@ -110,42 +111,43 @@ std::vector<std::string> Supervisor::match(const std::vector<std::string>& patte
     return out;
 }
 
+namespace {
+void refuseWhenGoing(bool shuttingDown, const ProcessMachine& m, const std::string& name) {
+    if (shuttingDown) throw ControlError(ControlError::Kind::Failed, "supervisord is shutting down");
+    if (m.removing())
+        throw ControlError(ControlError::Kind::Failed, name + " was removed by a reload and is stopping");
+}
+}  // namespace
+
 void Supervisor::start(const std::string& name) {
-    if (shuttingDown_) throw ControlError(ControlError::Kind::Failed, "supervisord is shutting down");
-    Instance& inst = find(name);
+    Instance& inst = getOrThrow(name);
+    refuseWhenGoing(shuttingDown_, inst.machine, name);
     auto before = inst.machine.state();
     if (before == ProcessState::Starting || before == ProcessState::Running)
         throw ControlError(ControlError::Kind::AlreadyRunning,
                            name + " is already " + std::string(toString(before)));
-    afterEvent(inst, before, inst.machine.start(clock_.now()));
+    handle(inst, [&](ProcessMachine& m) { return m.start(clock_.now()); });
 }
 
 void Supervisor::stop(const std::string& name) {
-    Instance& inst = find(name);
+    Instance& inst = getOrThrow(name);
     gate_.remove(name);
-    auto before = inst.machine.state();
-    timersDirty_ = true;
-    afterEvent(inst, before, inst.machine.stop(clock_.now()));
+    armTimer();
+    handle(inst, [&](ProcessMachine& m) { return m.stop(clock_.now()); });
 }
 
 void Supervisor::restart(const std::string& name) {
-    if (shuttingDown_) throw ControlError(ControlError::Kind::Failed, "supervisord is shutting down");
-    Instance& inst = find(name);
-    const auto now = clock_.now();
-    auto before = inst.machine.state();
-    if (isActive(before)) {
+    Instance& inst = getOrThrow(name);
+    refuseWhenGoing(shuttingDown_, inst.machine, name);
+    if (inst.machine.hasProcess()) {
         gate_.remove(name);
-        auto cmd = inst.machine.stop(now);
-        (void)inst.machine.start(now);  // remembered: starts again once the stop completes
-        timersDirty_ = true;
-        afterEvent(inst, before, cmd);
-        return;
+        armTimer();
     }
-    afterEvent(inst, before, inst.machine.start(now));
+    handle(inst, [&](ProcessMachine& m) { return m.restart(clock_.now()); });
 }
 
 void Supervisor::signal(const std::string& name, int sig) {
-    Instance& inst = find(name);
+    Instance& inst = getOrThrow(name);
     if (inst.pid <= 0) throw ControlError(ControlError::Kind::NotRunning, name + " has no running process");
     if (sig <= 0 || sig >= NSIG)
         throw ControlError(ControlError::Kind::InvalidArgument, "invalid signal number");
@@ -153,12 +155,12 @@ void Supervisor::signal(const std::string& name, int sig) {
 }
 
 std::string Supervisor::tail(const std::string& name, OutputStream stream, unsigned lines) const {
-    const Instance& inst = find(name);
+    const Instance& inst = const_cast<Supervisor*>(this)->getOrThrow(name);
     return (stream == OutputStream::Stdout ? inst.out : inst.err).tail.tail(lines);
 }
 
 std::vector<DoctorFinding> Supervisor::doctor(const std::string& name) const {
-    const Instance& inst = find(name);
+    const Instance& inst = const_cast<Supervisor*>(this)->getOrThrow(name);
     if (inst.pid <= 0) throw ControlError(ControlError::Kind::NotRunning, name + " has no running process");
     return diagnostics_.doctor(inst.pid);
 }
@@ -193,36 +195,8 @@ void Supervisor::setDaemonState(DaemonState s) {
     for (auto* o : std::vector<ControlObserver*>(observers_)) o->onDaemonStateChanged(s);
 }
 
-// Called after every event: an instance with no process left may have a pending reload action.
-void Supervisor::settle(Instance& inst) {
-    if (inst.pid > 0 || isActive(inst.machine.state())) return;
-    if (inst.removing) {
-        const std::string name = inst.name;
-        closeStream(inst, OutputStream::Stdout);
-        closeStream(inst, OutputStream::Stderr);
-        gate_.remove(name);
-        instances_.erase(name);
-        files_.forgetUnused();
-        for (auto* o : std::vector<ControlObserver*>(observers_)) o->onProcessesRemoved({name});
-        checkShutdownProgress();
-        return;
-    }
-    if (inst.replacement) {
-        ServiceSpec spec = std::move(*inst.replacement);
-        inst.replacement.reset();
-        const auto before = inst.machine.state();
-        inst.machine = ProcessMachine(spec);
-        openSinks(inst);
-        notifyStateChanged(inst, before);
-        if (inst.startAfterReplace && !shuttingDown_) {
-            inst.startAfterReplace = false;
-            afterEvent(inst, inst.machine.state(), inst.machine.start(clock_.now()));
-            return;
-        }
-    }
-    checkShutdownProgress();
-}
-
+// A reload only tells each instance's machine what the new config wants of it (keep, replace, remove,
+// add); the machines decide when and how, exactly as for any other event.
 ReloadResult Supervisor::reload() {
     ReloadResult result;
     if (shuttingDown_) {
@@ -248,39 +222,48 @@ ReloadResult Supervisor::reload() {
         inst->out.tail.setCapacity(config_.supervisor.tailBytes);
         inst->err.tail.setCapacity(config_.supervisor.tailBytes);
     }
-    for (auto& ref : diff.unchanged) find(ref.name).machine.setSpec(*ref.spec);
+    for (auto& ref : diff.unchanged)
+        if (Instance* inst = find(ref.name)) inst->machine.keep(*ref.spec);
     for (auto& name : diff.removed) {
-        Instance& inst = find(name);
-        inst.removing = true;
-        gate_.remove(name);
         result.removed.push_back(name);
-        auto before = inst.machine.state();
-        afterEvent(inst, before, inst.machine.stop(now));
+        Instance* inst = find(name);
+        if (!inst) continue;
+        gate_.remove(name);
+        handle(*inst, [&](ProcessMachine& m) { return m.remove(now); });  // may forget it at once
     }
     for (auto& ref : diff.changed) {
-        Instance& inst = find(ref.name);
-        auto state = inst.machine.state();
-        inst.replacement = *ref.spec;
-        // Start it again unless an operator had stopped it; FATAL ones get a new chance with the new config.
-        inst.startAfterReplace = ref.spec->autostart ? state != ProcessState::Stopped : isActive(state);
-        gate_.remove(ref.name);
         result.changed.push_back(ref.name);
-        afterEvent(inst, state, inst.machine.stop(now));
+        Instance* inst = find(ref.name);
+        if (!inst) continue;
+        const auto& m = inst->machine;
+        const auto state = m.state();
+        // Start it again unless an operator had stopped it; FATAL ones get a new chance with the new config.
+        bool startAfter = state == ProcessState::Stopping ? m.wantsStartAfterStop()
+                          : ref.spec->autostart           ? state != ProcessState::Stopped
+                                                          : isActive(state);
+        gate_.remove(ref.name);
+        perform(*inst, state, inst->machine.replace(*ref.spec, startAfter, now));
     }
+    std::vector<std::string> created;
     for (auto& ref : diff.added) {
-        Instance& inst = addInstance(*ref.spec, ref.name, ref.index);
         result.added.push_back(ref.name);
-        (void)inst;
+        if (Instance* inst = find(ref.name)) {
+            // Removed by an earlier reload and still stopping: the removal is cancelled, and the new
+            // spec runs once the old process is gone. Its D-Bus object never went away.
+            handle(*inst, [&](ProcessMachine& m) { return m.replace(*ref.spec, ref.spec->autostart, now); });
+            continue;
+        }
+        addInstance(*ref.spec, ref.name, ref.index);
+        created.push_back(ref.name);
     }
-    if (!result.added.empty())
-        for (auto* o : std::vector<ControlObserver*>(observers_)) o->onProcessesAdded(result.added);
-    for (auto& ref : diff.added) {
-        auto it = instances_.find(ref.name);
-        if (it == instances_.end() || !ref.spec->autostart) continue;
-        Instance& inst = *it->second;
-        afterEvent(inst, inst.machine.state(), inst.machine.start(now));
+    if (!created.empty())
+        for (auto* o : std::vector<ControlObserver*>(observers_)) o->onProcessesAdded(created);
+    for (auto& name : created) {
+        Instance* inst = find(name);
+        if (!inst || !inst->machine.spec().autostart) continue;
+        handle(*inst, [&](ProcessMachine& m) { return m.start(now); });
     }
-    timersDirty_ = true;
+    armTimer();
     result.ok = true;
     spdlog::info("reloaded {}: {} added, {} removed, {} changed, {} unchanged", options_.configPath,
                  result.added.size(), result.removed.size(), result.changed.size(), diff.unchanged.size());
@@ -289,7 +272,7 @@ ReloadResult Supervisor::reload() {
 }
 
 void Supervisor::shutdown() {
-    beginShutdown([this] { loop_.stop(); });
+    beginShutdown(options_.onShutdownDone ? options_.onShutdownDone : [] {});
 }
 
 void Supervisor::beginShutdown(std::function<void()> onDone) {
@@ -297,48 +280,72 @@ void Supervisor::beginShutdown(std::function<void()> onDone) {
     shuttingDown_ = true;
     onShutdownDone_ = std::move(onDone);
     setDaemonState(DaemonState::Stopping);
-    std::set<int, std::greater<int>> levels;
-    for (auto& [name, inst] : instances_) levels.insert(inst->machine.spec().priority);
-    shutdownLevels_.assign(levels.begin(), levels.end());
-    // Nothing waiting on fork pressure may start now.
-    for (auto& [name, inst] : instances_) gate_.remove(name);
-    spdlog::info("shutting down: stopping {} processes by descending priority", instances_.size());
-    checkShutdownProgress();
+    spdlog::info(
+        "shutting down: stopping {} by descending priority",
+        instances_.size() == 1 ? std::string("1 process") : std::to_string(instances_.size()) + " processes");
+    const auto now = clock_.now();
+    for (auto& [name, inst] : instances_) shutdownPending_[inst->machine.spec().priority].insert(name);
+    // Every instance learns first that nothing may start again, so no stop below can be followed by a
+    // restart, a replacement or an admission from the ForkGate.
+    advancing_ = true;
+    for (const auto& name : instanceNames()) {
+        gate_.remove(name);
+        if (Instance* inst = find(name))
+            handle(*inst, [&](ProcessMachine& m) { return m.beginShutdown(now); });
+    }
+    advancing_ = false;
+    advanceShutdown();
 }
 
-void Supervisor::checkShutdownProgress() {
-    if (!shuttingDown_) return;
-    while (!shutdownLevels_.empty()) {
-        const int level = shutdownLevels_.front();
-        std::vector<std::string> toStop;
-        for (auto& [name, inst] : instances_) {
-            if (inst->machine.spec().priority != level) continue;
-            auto s = inst->machine.state();
-            if (s == ProcessState::Starting || s == ProcessState::Running || s == ProcessState::Backoff)
-                toStop.push_back(name);
+// Runs after every event during a shutdown; the stops it asks for come back through perform().
+void Supervisor::advanceShutdown() {
+    if (!shuttingDown_ || advancing_ || !onShutdownDone_) return;
+    advancing_ = true;
+    const auto now = clock_.now();
+    while (!shutdownPending_.empty()) {
+        auto& [level, names] = *shutdownPending_.begin();
+        if (levelStopped_ != level) {
+            levelStopped_ = level;
+            for (const auto& name : std::vector<std::string>(names.begin(), names.end())) {
+                Instance* inst = find(name);
+                if (inst) handle(*inst, [&](ProcessMachine& m) { return m.stop(now); });
+            }
+            for (auto it = names.begin(); it != names.end();) {
+                Instance* inst = find(*it);
+                it = (!inst || !inst->machine.busy()) ? names.erase(it) : std::next(it);
+            }
         }
-        for (auto& name : toStop) {
-            auto it = instances_.find(name);
-            if (it == instances_.end()) continue;
-            Instance& inst = *it->second;
-            auto before = inst.machine.state();
-            auto cmd = inst.machine.stop(clock_.now());
-            notifyStateChanged(inst, before);
-            if (cmd.kind == MachineCommand::Kind::Signal) sendSignal(inst, cmd.signal);
+        if (!names.empty()) {
+            advancing_ = false;
+            return;  // the exits of this level call back here
         }
-        timersDirty_ = true;
-        bool pending = std::any_of(instances_.begin(), instances_.end(), [level](auto& kv) {
-            return kv.second->machine.spec().priority == level &&
-                   (kv.second->pid > 0 || isActive(kv.second->machine.state()));
-        });
-        if (pending) return;  // the exits of this level call back here
-        shutdownLevels_.erase(shutdownLevels_.begin());
+        shutdownPending_.erase(shutdownPending_.begin());
     }
-    if (onShutdownDone_) {
-        auto done = std::move(onShutdownDone_);
-        onShutdownDone_ = nullptr;
-        done();
+    // Every instance is down. What is left among our children belongs to nobody any more: processes
+    // that escaped their service's process group and were re-parented to us. None may outlive us.
+    std::vector<pid_t> orphans = host_.children();
+    if (!orphans.empty() && !(orphanDeadline_ && *orphanDeadline_ <= now)) {
+        if (!orphansKilled_) {
+            orphansKilled_ = true;
+            spdlog::warn(
+                "shutting down: {} left that no service owns (escaped their process group); "
+                "sending SIGKILL",
+                orphans.size() == 1 ? std::string("1 process")
+                                    : std::to_string(orphans.size()) + " processes");
+            for (pid_t pid : orphans) (void)host_.signal(pid, SIGKILL);
+            orphanDeadline_ = later(now, std::chrono::seconds(5));
+            armTimer();
+        }
+        advancing_ = false;
+        return;  // their reaping calls back here
     }
+    if (!orphans.empty()) spdlog::error("shutting down: {} processes survived SIGKILL", orphans.size());
+    orphanDeadline_.reset();
+    armTimer();
+    advancing_ = false;
+    auto done = std::move(onShutdownDone_);
+    onShutdownDone_ = nullptr;
+    done();
 }
 
 }  // namespace sup

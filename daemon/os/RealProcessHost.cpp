@@ -1,0 +1,222 @@
+#include "os/RealProcessHost.h"
+
+#include <dirent.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include <spdlog/spdlog.h>
+
+#include "os/OutputPipe.h"
+#include "os/Pidfd.h"
+
+namespace sup::os {
+
+namespace {
+constexpr std::size_t kReadChunk = 64 * 1024;  // per wake-up, so one chatty child cannot starve the others
+// What closeOutput() still reads before it closes: a full pipe (256 KiB) twice over. A process left
+// behind that keeps writing cannot hold the loop longer than that.
+constexpr std::size_t kDrainLimit = 512 * 1024;
+
+enum { kExec = 0, kOut = 1, kErr = 2 };
+}  // namespace
+
+RealProcessHost::RealProcessHost(EventLoop& loop, Launcher& launcher) : loop_(loop), launcher_(launcher) {
+    loop_.add(timer_.fd(), EPOLLIN, [this](std::uint32_t) {
+        timer_.drain();
+        armedTimer_.reset();
+        if (events_) events_->onTimer();
+    });
+    // Deadlines change with almost every event: one timerfd_settime per loop turn, not per change.
+    loop_.addPrepareHook([this] {
+        if (wantedTimer_ != armedTimer_) {
+            armedTimer_ = wantedTimer_;
+            if (armedTimer_)
+                timer_.armAt(*armedTimer_);
+            else
+                timer_.disarm();
+        }
+        return -1;
+    });
+}
+
+RealProcessHost::~RealProcessHost() {
+    loop_.remove(timer_.fd());
+    for (auto& [token, io] : io_)
+        for (int which : {kExec, kOut, kErr}) close(io, which);
+}
+
+void RealProcessHost::watch(Token token, UniqueFd& slot, UniqueFd fd, int which) {
+    slot = std::move(fd);
+    loop_.add(slot.get(), EPOLLIN, [this, token, which](std::uint32_t) { onReadable(token, which); });
+}
+
+ProcessHost::Spawned RealProcessHost::spawn(Token token, const SpawnRequest& request, bool separateStderr) {
+    Spawned out;
+    std::optional<OutputPipe> outPipe, errPipe;
+    try {
+        outPipe = OutputPipe::create();
+        if (separateStderr) errPipe = OutputPipe::create();
+    } catch (const std::system_error& e) {
+        out.error = SpawnError{"pipe", e.code().value(), "output pipe"};
+        return out;
+    }
+    SpawnRequest req = request;
+    req.stdoutFd = outPipe->writeEnd.get();
+    req.stderrFd = errPipe ? errPipe->writeEnd.get() : outPipe->writeEnd.get();
+    SpawnResult res = launcher_.spawn(req);
+    if (res.error) {
+        out.error = res.error;
+        return out;
+    }
+    out.pid = res.pid;
+    if (res.pidfd) pidfds_[res.pid] = std::move(res.pidfd);
+    closeOutput(token);  // a token names one spawn; never two sets of pipes
+    Io& io = io_[token];
+    if (res.execStatus) watch(token, io.execStatus, std::move(res.execStatus), kExec);
+    watch(token, io.out, std::move(outPipe->readEnd), kOut);
+    if (errPipe) watch(token, io.err, std::move(errPipe->readEnd), kErr);
+    // The write ends close when this returns: only the child holds them, so EOF means it is gone.
+    return out;
+}
+
+void RealProcessHost::close(Io& io, int which) {
+    UniqueFd& fd = which == kExec ? io.execStatus : which == kOut ? io.out : io.err;
+    if (!fd) return;
+    loop_.remove(fd.get());
+    fd.reset();
+}
+
+bool RealProcessHost::readChunk(Token token, Io& io, int which) {
+    UniqueFd& fd = which == kOut ? io.out : io.err;
+    const Stream stream = which == kOut ? Stream::Out : Stream::Err;
+    std::string buf;
+    ReadResult r;
+    try {
+        r = readSome(fd.get(), buf, kReadChunk);
+    } catch (const std::system_error& e) {
+        spdlog::error("reading a child's output: {}", e.what());
+        r.eof = true;
+    }
+    if (!buf.empty() && events_) events_->onOutput(token, stream, buf);
+    if (!r.eof) return !r.wouldBlock;
+    close(io, which);
+    if (events_) events_->onOutputClosed(token, stream);
+    return false;
+}
+
+void RealProcessHost::onReadable(Token token, int which) {
+    auto it = io_.find(token);
+    if (it == io_.end()) return;
+    Io& io = it->second;
+    if (which == kExec) {
+        if (!io.execStatus) return;
+        std::optional<SpawnError> error;
+        try {
+            error = readExecStatus(io.execStatus.get());
+        } catch (const std::system_error& e) {
+            error = SpawnError{"exec", e.code().value(), "status pipe"};
+        }
+        close(io, kExec);
+        if (events_) events_->onExecStatus(token, error);
+        return;
+    }
+    (void)readChunk(token, io, which);
+}
+
+void RealProcessHost::flushExecStatus(Token token) {
+    auto it = io_.find(token);
+    if (it == io_.end() || !it->second.execStatus) return;
+    // Only once the child has exec'd or died is the pipe readable; a blocking read must not wait.
+    pollfd p{it->second.execStatus.get(), POLLIN, 0};
+    int n;
+    do n = ::poll(&p, 1, 0);
+    while (n < 0 && errno == EINTR);
+    if (n > 0) onReadable(token, kExec);
+}
+
+void RealProcessHost::closeOutput(Token token) {
+    auto it = io_.find(token);
+    if (it == io_.end()) return;
+    Io& io = it->second;
+    // The exec status first: it is the child's last word before anything it printed after exec.
+    flushExecStatus(token);
+    // What the old process wrote last is still in the pipe: deliver it before closing.
+    for (int which : {kOut, kErr}) {
+        std::size_t read = 0;
+        UniqueFd& fd = which == kOut ? io.out : io.err;
+        while (fd && read < kDrainLimit && readChunk(token, io, which)) read += kReadChunk;
+        if (fd) {
+            close(io, which);
+            if (events_) events_->onOutputClosed(token, which == kOut ? Stream::Out : Stream::Err);
+        }
+    }
+    io_.erase(token);
+}
+
+std::vector<ReapedChild> RealProcessHost::reap() {
+    auto children = reapAll();
+    for (auto& c : children) pidfds_.erase(c.pid);
+    return children;
+}
+
+int RealProcessHost::signal(pid_t pid, int sig) {
+    auto it = pidfds_.find(pid);
+    if (it != pidfds_.end()) return Pidfd::sendSignal(it->second.get(), sig);
+    return ::kill(pid, sig) == 0 ? 0 : errno;
+}
+
+int RealProcessHost::signalGroup(pid_t pgid, int sig) {
+    if (pgid <= 1) return EINVAL;
+    return ::killpg(pgid, sig) == 0 ? 0 : errno;
+}
+
+std::vector<std::string> RealProcessHost::groupMembers(pid_t pgid, std::size_t max) {
+    std::vector<std::string> out;
+    // The common case, an empty group, costs one syscall; only a non-empty one is looked up in /proc.
+    if (pgid <= 1 || max == 0 || (::killpg(pgid, 0) != 0 && errno == ESRCH)) return out;
+    DIR* dir = ::opendir("/proc");
+    if (!dir) return {"(unknown: cannot read /proc)"};
+    while (dirent* e = ::readdir(dir)) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        std::ifstream stat(std::string("/proc/") + e->d_name + "/stat");
+        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        // "pid (comm) S ppid pgrp ...": comm may hold spaces and parentheses, so split at the last ')'.
+        auto open = text.find('('), close = text.rfind(')');
+        if (open == std::string::npos || close == std::string::npos || close < open) continue;
+        std::istringstream rest(text.substr(close + 1));
+        char state = 0;
+        long ppid = 0, pgrp = 0;
+        if (!(rest >> state >> ppid >> pgrp) || pgrp != pgid || state == 'Z') continue;
+        out.push_back(std::string(e->d_name) + " " + text.substr(open + 1, close - open - 1));
+        if (out.size() >= max) break;
+    }
+    ::closedir(dir);
+    return out;
+}
+
+std::vector<pid_t> RealProcessHost::children() {
+    // /proc/<pid>/task/<tid>/children lists a thread's live children, orphans re-parented to us included.
+    std::vector<pid_t> out;
+    DIR* dir = ::opendir("/proc/self/task");
+    if (!dir) return out;
+    while (dirent* e = ::readdir(dir)) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        std::ifstream in(std::string("/proc/self/task/") + e->d_name + "/children");
+        pid_t pid;
+        while (in >> pid) out.push_back(pid);
+    }
+    ::closedir(dir);
+    return out;
+}
+
+}  // namespace sup::os

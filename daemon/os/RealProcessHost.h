@@ -1,0 +1,52 @@
+// ProcessHost over the real kernel: ForkExecLauncher, pidfds, non-blocking output pipes and a timerfd,
+// all watched by the daemon's one EventLoop.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+
+#include "os/EventLoop.h"
+#include "os/ProcessHost.h"
+#include "os/TimerFd.h"
+#include "os/UniqueFd.h"
+
+namespace sup::os {
+
+class RealProcessHost final : public ProcessHost {
+  public:
+    RealProcessHost(EventLoop& loop, Launcher& launcher);
+    ~RealProcessHost() override;
+
+    void setEvents(Events* events) override { events_ = events; }
+    Spawned spawn(Token token, const SpawnRequest& request, bool separateStderr) override;
+    void flushExecStatus(Token token) override;
+    void closeOutput(Token token) override;
+    std::vector<ReapedChild> reap() override;
+    int signal(pid_t pid, int sig) override;
+    int signalGroup(pid_t pgid, int sig) override;
+    std::vector<std::string> groupMembers(pid_t pgid, std::size_t max) override;
+    std::vector<pid_t> children() override;
+    void armTimer(std::optional<TimePoint> when) override { wantedTimer_ = when; }
+
+  private:
+    struct Io {
+        UniqueFd execStatus, out, err;
+    };
+    void watch(Token token, UniqueFd& slot, UniqueFd fd, int which);
+    void onReadable(Token token, int which);  // 0 exec status, 1 stdout, 2 stderr
+    // Reads one chunk; false once the pipe is closed (EOF or error).
+    bool readChunk(Token token, Io& io, int which);
+    void close(Io& io, int which);
+
+    EventLoop& loop_;
+    Launcher& launcher_;
+    Events* events_ = nullptr;
+    std::unordered_map<Token, Io> io_;
+    std::unordered_map<pid_t, UniqueFd> pidfds_;  // until reaped: signals cannot hit a recycled pid
+    TimerFd timer_;
+    std::optional<TimePoint> wantedTimer_, armedTimer_;
+};
+
+}  // namespace sup::os
