@@ -1,0 +1,100 @@
+// RealProcessHost: the daemon's side of its children's pipes, exec status and process groups.
+#include <gtest/gtest.h>
+
+#include "os/EventLoop.h"
+#include "os/RealProcessHost.h"
+#include "unit/os_test_helpers.h"
+
+namespace sup::os {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Recorder final : ProcessHost::Events {
+    std::string out;
+    int closed = 0;
+    int execReports = 0;
+    std::optional<SpawnError> execError;
+    void onOutput(ProcessHost::Token, Stream, std::string_view data) override { out += data; }
+    void onOutputClosed(ProcessHost::Token, Stream) override { ++closed; }
+    void onExecStatus(ProcessHost::Token, const std::optional<SpawnError>& e) override {
+        ++execReports;
+        execError = e;
+    }
+    void onTimer() override {}
+};
+
+SpawnRequest shell(const std::string& script) {
+    SpawnRequest req;
+    req.argv = {"/bin/sh", "-c", script};
+    req.env = {"PATH=/usr/bin:/bin"};
+    req.directory = "/";
+    return req;
+}
+
+class ProcessHostTest : public ::testing::Test {
+  protected:
+    EventLoop loop;
+    ForkExecLauncher launcher;
+    RealProcessHost host{loop, launcher};
+    Recorder events;
+    void SetUp() override { host.setEvents(&events); }
+};
+
+// A restart closes the old process's pipes: what it wrote last must reach the sinks first, even
+// though the loop never got to read it (it used to be dropped, up to a full pipe).
+TEST_F(ProcessHostTest, ClosingOutputDeliversWhatThePipeStillHolds) {
+    auto spawned = host.spawn(1, shell("head -c 50000 /dev/zero | tr '\\0' x; echo LAST"), false);
+    ASSERT_FALSE(spawned.error) << spawned.error->describe();
+    ASSERT_TRUE(test::waitForChild(spawned.pid));
+    EXPECT_EQ(events.out.size(), 0u) << "nothing read yet: the loop did not run";
+    host.closeOutput(1);
+    EXPECT_EQ(events.out.size(), 50000u + 5u);
+    EXPECT_EQ(events.out.substr(events.out.size() - 5), "LAST\n");
+    EXPECT_EQ(events.execReports, 1) << "the exec status is delivered before the output is closed";
+    EXPECT_FALSE(events.execError);
+    EXPECT_GE(events.closed, 1);
+    host.closeOutput(1);  // a second close is harmless
+}
+
+TEST_F(ProcessHostTest, ExecFailureIsReportedOnceAndFlushedBeforeTheExit) {
+    SpawnRequest req;
+    req.argv = {"/nonexistent/program"};
+    req.directory = "/";
+    auto spawned = host.spawn(2, req, true);
+    ASSERT_FALSE(spawned.error);
+    ASSERT_TRUE(test::waitForChild(spawned.pid));
+    host.flushExecStatus(2);
+    ASSERT_EQ(events.execReports, 1);
+    ASSERT_TRUE(events.execError);
+    EXPECT_EQ(events.execError->err, ENOENT);
+    host.flushExecStatus(2);
+    host.closeOutput(2);
+    EXPECT_EQ(events.execReports, 1);
+}
+
+// A program that backgrounds a child and exits leaves it in its process group: that is how the
+// supervisor finds leftovers.
+TEST_F(ProcessHostTest, GroupMembersFindsWhatAnExitedLeaderLeftBehind) {
+    auto spawned = host.spawn(3, shell("sleep 6302 & exit 0"), false);
+    ASSERT_FALSE(spawned.error);
+    ASSERT_TRUE(test::waitForChild(spawned.pid));
+    std::vector<std::string> members;
+    for (auto until = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < until;) {
+        members = host.groupMembers(spawned.pid, 16);
+        if (!members.empty()) break;
+        std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_EQ(members.size(), 1u);
+    EXPECT_NE(members[0].find("sleep"), std::string::npos) << members[0];
+    EXPECT_EQ(host.signalGroup(spawned.pid, SIGKILL), 0);
+    // The sleep was re-parented to init (the test is no subreaper); it is gone once the group is empty.
+    for (auto until = std::chrono::steady_clock::now() + 10s;
+         std::chrono::steady_clock::now() < until && !host.groupMembers(spawned.pid, 1).empty();)
+        std::this_thread::sleep_for(10ms);
+    EXPECT_TRUE(host.groupMembers(spawned.pid, 1).empty()) << "a zombie waiting for its reaper is no member";
+    host.closeOutput(3);
+}
+
+}  // namespace
+}  // namespace sup::os
