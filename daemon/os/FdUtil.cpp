@@ -1,6 +1,7 @@
 #include "os/FdUtil.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <string>
@@ -28,6 +29,16 @@ void setCloseOnExec(int fd, bool closeOnExec) {
     int wanted = closeOnExec ? (flags | FD_CLOEXEC) : (flags & ~FD_CLOEXEC);
     if (wanted == flags) return;
     if (::fcntl(fd, F_SETFD, wanted) < 0) throwErrno("fcntl(F_SETFD) fd", std::to_string(fd));
+}
+
+// Not std::filesystem::create_directories: it always asks for 0777.
+void makeDirectories(const std::string& dir, mode_t mode) {
+    if (dir.empty()) return;
+    for (size_t pos = dir.find('/', 1);; pos = dir.find('/', pos + 1)) {
+        std::string prefix = dir.substr(0, pos);
+        if (::mkdir(prefix.c_str(), mode) < 0 && errno != EEXIST) throwErrno("mkdir", prefix);
+        if (pos == std::string::npos) return;
+    }
 }
 
 }  // namespace sup::os

@@ -1,5 +1,7 @@
-// Small fd flag helpers shared by the OS primitives.
+// Small helpers shared by the OS primitives: errors, fd flags, directories.
 #pragma once
+
+#include <sys/types.h>
 
 #include <string>
 
@@ -14,5 +16,9 @@ namespace sup::os {
 void setNonBlocking(int fd, bool nonBlocking);
 // Sets or clears FD_CLOEXEC on fd. Throws std::system_error.
 void setCloseOnExec(int fd, bool closeOnExec);
+
+// mkdir -p of the absolute path dir, each missing directory with mode (less the umask); existing ones are
+// left as they are. Throws std::system_error naming the directory that could not be made.
+void makeDirectories(const std::string& dir, mode_t mode);
 
 }  // namespace sup::os

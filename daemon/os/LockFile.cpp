@@ -15,16 +15,6 @@ namespace sup::os {
 
 namespace {
 
-// mkdir -p with an explicit mode: std::filesystem::create_directories always asks for 0777.
-void makeDirectories(const std::string& dir) {
-    if (dir.empty()) return;
-    for (size_t pos = dir.find('/', 1);; pos = dir.find('/', pos + 1)) {
-        std::string prefix = dir.substr(0, pos);
-        if (::mkdir(prefix.c_str(), 0755) < 0 && errno != EEXIST) throwErrno("mkdir", prefix);
-        if (pos == std::string::npos) return;
-    }
-}
-
 pid_t readHolder(int fd) {
     char buffer[32] = {};
     ssize_t n;
@@ -46,7 +36,7 @@ LockHeld::LockHeld(pid_t holderPid, const std::string& path)
 
 LockFile LockFile::acquire(const std::string& path) {
     size_t slash = path.rfind('/');
-    if (slash != std::string::npos && slash > 0) makeDirectories(path.substr(0, slash));
+    if (slash != std::string::npos && slash > 0) makeDirectories(path.substr(0, slash), 0755);
 
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
     if (!fd) throwErrno("open", path);

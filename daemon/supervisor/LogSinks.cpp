@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <syslog.h>
 
+#include <filesystem>
+
 #include "sd/Journal.h"
 
 namespace sup {
@@ -18,6 +20,8 @@ class FileSink final : public LogSink {
   public:
     explicit FileSink(std::shared_ptr<os::RotatingFile> file) : file_(std::move(file)) {}
     void write(std::string_view data) override {
+        // A failed rotation or reopen loses nothing (RotatingFile keeps the old file and reports it
+        // through FileRegistry); only a failed write(2), e.g. a full disk, does.
         try {
             file_->write(data);
             failed_ = false;
@@ -77,13 +81,28 @@ class JournalSink final : public LineSink {
     pid_t pid_ = 0;
 };
 
+// True when path lies below dir, compared lexically ("a/../b" is resolved, symlinks are not).
+bool insideDirectory(const std::string& path, const std::string& dir) {
+    if (dir.empty()) return false;
+    const auto relative = std::filesystem::path(path).lexically_normal().lexically_relative(
+        std::filesystem::path(dir).lexically_normal());
+    return !relative.empty() && *relative.begin() != ".." && relative != ".";
+}
+
 }  // namespace
 
 std::shared_ptr<os::RotatingFile> FileRegistry::open(const std::string& path, std::uint64_t maxSize,
-                                                     unsigned backups) {
+                                                     unsigned backups, bool createDirectories) {
     auto& slot = files_[path];
     if (auto existing = slot.lock()) return existing;
-    auto file = std::make_shared<os::RotatingFile>(path, maxSize, backups);
+    auto file = std::make_shared<os::RotatingFile>(path, maxSize, backups, createDirectories);
+    // Once per episode (the file shared by stdout and stderr reports once), not once per chunk.
+    file->setReport([path](const std::system_error* e) {
+        if (e)
+            spdlog::error("log file {}: {}; writing on to the file already open, retrying", path, e->what());
+        else
+            spdlog::info("log file {}: recovered, writing to it again", path);
+    });
     slot = file;
     return file;
 }
@@ -94,7 +113,8 @@ void FileRegistry::reopenAll() {
             try {
                 file->reopen();
             } catch (const std::exception& e) {
-                spdlog::error("reopening {}: {}", path, e.what());
+                spdlog::error("reopening {}: {}; writing on to the file already open, retrying", path,
+                              e.what());
             }
         }
     }
@@ -117,9 +137,13 @@ std::string resolveLogPath(const LogTarget& target, const std::string& instance,
 std::unique_ptr<LogSink> makeSink(const LogTarget& target, const std::string& identifier, int priority,
                                   FileRegistry& files, const DaemonSettings& settings) {
     switch (target.kind) {
-        case LogTarget::Kind::File:
+        case LogTarget::Kind::File: {
+            // Like systemd's LogsDirectory=, the log directory (and what lies between it and the file)
+            // is created when missing. A path elsewhere is the operator's own: a typo creates nothing.
+            const std::string path = resolveLogPath(target, identifier, settings);
             return std::make_unique<FileSink>(
-                files.open(resolveLogPath(target, identifier, settings), target.maxSize, target.backups));
+                files.open(path, target.maxSize, target.backups, insideDirectory(path, settings.logDir)));
+        }
         case LogTarget::Kind::Journal:
             return std::make_unique<JournalSink>(identifier, priority);
         case LogTarget::Kind::Null:

@@ -25,8 +25,11 @@ class LogSink {
 
 class FileRegistry {
   public:
-    std::shared_ptr<os::RotatingFile> open(const std::string& path, std::uint64_t maxSize, unsigned backups);
-    void reopenAll();  // SIGUSR1: logrotate moved the files away
+    // The file open at path, or a new one (creating missing directories on the way if asked, mode 0750).
+    // A failed rotation or reopen is logged once per episode. Throws std::system_error.
+    std::shared_ptr<os::RotatingFile> open(const std::string& path, std::uint64_t maxSize, unsigned backups,
+                                           bool createDirectories = false);
+    void reopenAll();  // SIGUSR1: logrotate moved the files away; a failure keeps the old file in use
     void forgetUnused();
 
   private:

@@ -1,9 +1,11 @@
 // RotatingFile on a real directory: rotation at line boundaries, the backup chain, truncation, over-long
-// lines, reopen after an external rename, and the file mode.
+// lines, reopen after an external rename, the file mode, and a failed open or rename that loses nothing.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include "os/RotatingFile.h"
@@ -15,6 +17,27 @@ namespace {
 bool exists(const std::string& path) {
     return std::filesystem::exists(path);
 }
+
+// While alive, every open() of this process fails with EMFILE (even for root): the soft RLIMIT_NOFILE is
+// set to the lowest free descriptor. rename() needs no descriptor, so a rotation gets as far as its open.
+class NoFreeDescriptors {
+  public:
+    NoFreeDescriptors() {
+        if (::getrlimit(RLIMIT_NOFILE, &saved_) != 0) throw std::runtime_error("getrlimit");
+        const int lowestFree = ::dup(STDIN_FILENO);
+        if (lowestFree < 0) throw std::runtime_error("dup");
+        ::close(lowestFree);
+        rlimit tight = saved_;
+        tight.rlim_cur = static_cast<rlim_t>(lowestFree);
+        if (::setrlimit(RLIMIT_NOFILE, &tight) != 0) throw std::runtime_error("setrlimit");
+    }
+    ~NoFreeDescriptors() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
+    NoFreeDescriptors(const NoFreeDescriptors&) = delete;
+    NoFreeDescriptors& operator=(const NoFreeDescriptors&) = delete;
+
+  private:
+    rlimit saved_{};
+};
 
 std::vector<std::string> numberedLines(int count) {
     std::vector<std::string> lines;
@@ -203,6 +226,150 @@ TEST(RotatingFile, MissingDirectoryThrowsNamingThePath) {
         EXPECT_EQ(e.code().value(), ENOENT);
         EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
     }
+}
+
+TEST(RotatingFile, FailedReopenKeepsWritingToTheOldFile) {
+    TempDir dir;
+    const std::string logs = dir / "logs";
+    ASSERT_TRUE(std::filesystem::create_directory(logs));
+    const std::string path = logs + "/out.log";
+    RotatingFile file(path, 1000, 3);
+    file.write("before\n");
+    // The directory is moved away and a regular file takes its name: opening below it fails with
+    // ENOTDIR (root too), while the open descriptor follows the move.
+    ASSERT_EQ(::rename(logs.c_str(), (dir / "moved").c_str()), 0);
+    std::ofstream(logs) << "not a directory\n";
+    EXPECT_THROW(file.reopen(), std::system_error);
+    EXPECT_NO_THROW(file.write("kept\n"));
+    EXPECT_EQ(readFile(dir / "moved/out.log"), "before\nkept\n");
+
+    // Once the cause is gone, the next reopen (the operator's next SIGUSR1) gets the new file.
+    std::filesystem::remove(logs);
+    ASSERT_TRUE(std::filesystem::create_directory(logs));
+    file.reopen();
+    file.write("after\n");
+    EXPECT_EQ(readFile(path), "after\n");
+    EXPECT_EQ(file.size(), 6u);
+    EXPECT_EQ(readFile(dir / "moved/out.log"), "before\nkept\n");
+}
+
+TEST(RotatingFile, RotationThatCannotOpenTheNewFileKeepsWritingToTheRotatedOne) {
+    TempDir dir;
+    const std::string path = dir / "out.log";
+    RotatingFile file(path, 10, 2);
+    file.write("aaaaa\n");
+    {
+        NoFreeDescriptors noFds;
+        // Does not fit: out.log becomes out.log.1, then opening a new out.log fails.
+        EXPECT_NO_THROW(file.write("bbbbb\n"));
+        EXPECT_NO_THROW(file.write("ccccc\n"));
+    }
+    EXPECT_EQ(readFile(path + ".1"), "aaaaa\nbbbbb\nccccc\n") << "the lines after the failed open are lost";
+    EXPECT_FALSE(exists(path + ".2")) << "the file still written to was rotated again";
+
+    file.reopen();  // succeeds now
+    file.write("ddddd\n");
+    EXPECT_EQ(readFile(path), "ddddd\n");
+    EXPECT_EQ(readFile(path + ".1"), "aaaaa\nbbbbb\nccccc\n");
+}
+
+// (The failures below are made without NoFreeDescriptors: with no descriptor left, the sanitizers' own
+// checks of the report callback's virtual calls fail.)
+TEST(RotatingFile, AFailedRotationIsRetriedByWritesAtMostOncePerIntervalAndReportedOncePerEpisode) {
+    TempDir dir;
+    const std::string path = dir / "out.log";
+    RotatingFile file(path, 10, 1);
+    std::vector<std::string> reports;
+    file.setReport([&](const std::system_error* e) { reports.push_back(e ? e->what() : "recovered"); });
+    file.setRetryInterval(std::chrono::hours(1));
+    std::filesystem::create_directories(path + ".1/blocker");  // rename(out.log, out.log.1): EISDIR
+    file.write("aaaaa\n");
+    file.write("bbbbb\n");
+    EXPECT_TRUE(file.troubled());
+    ASSERT_EQ(reports.size(), 1u);
+    EXPECT_NE(reports[0].find("rename " + path + " to " + path + ".1"), std::string::npos) << reports[0];
+
+    file.setRetryInterval(std::chrono::milliseconds(0));
+    file.write("ccccc\n");  // retried and failed again: the same episode, no second report
+    EXPECT_EQ(reports.size(), 1u);
+
+    std::filesystem::remove_all(path + ".1");
+    file.setRetryInterval(std::chrono::hours(1));
+    file.write("ddddd\n");  // the cause is gone, but the retry is not due yet
+    EXPECT_FALSE(exists(path + ".1"));
+    EXPECT_EQ(readFile(path), "aaaaa\nbbbbb\nccccc\nddddd\n");
+
+    file.setRetryInterval(std::chrono::milliseconds(0));
+    file.write("eeeee\n");  // retried and succeeded
+    EXPECT_FALSE(file.troubled());
+    EXPECT_EQ(readFile(path + ".1"), "aaaaa\nbbbbb\nccccc\nddddd\n");
+    EXPECT_EQ(readFile(path), "eeeee\n");
+    ASSERT_EQ(reports.size(), 2u);
+    EXPECT_EQ(reports[1], "recovered");
+}
+
+TEST(RotatingFile, AFailedReopenIsRetriedByWritesAsAnOpen) {
+    TempDir dir;
+    const std::string logs = dir / "logs";
+    ASSERT_TRUE(std::filesystem::create_directory(logs));
+    const std::string path = logs + "/out.log";
+    RotatingFile file(path, 10, 1);
+    std::vector<std::string> reports;
+    file.setReport([&](const std::system_error* e) { reports.push_back(e ? e->what() : "recovered"); });
+    file.setRetryInterval(std::chrono::hours(1));
+    file.write("aaaaa\n");
+    ASSERT_EQ(::rename(logs.c_str(), (dir / "moved").c_str()), 0);
+    std::ofstream(logs) << "not a directory\n";
+    EXPECT_THROW(file.reopen(), std::system_error);
+    EXPECT_TRUE(reports.empty()) << "reopen() throws; the caller reports it";
+
+    std::filesystem::remove(logs);
+    ASSERT_TRUE(std::filesystem::create_directory(logs));
+    file.write("bbbbb\n");  // not due yet: to the old file, past max_size, and no rotation
+    EXPECT_EQ(readFile(dir / "moved/out.log"), "aaaaa\nbbbbb\n");
+    EXPECT_FALSE(exists(dir / "moved/out.log.1"));
+
+    file.setRetryInterval(std::chrono::milliseconds(0));
+    file.write("ccccc\n");  // retried: an open of the new path, not a rotation
+    EXPECT_FALSE(file.troubled());
+    EXPECT_EQ(readFile(path), "ccccc\n");
+    EXPECT_EQ(readFile(dir / "moved/out.log"), "aaaaa\nbbbbb\n");
+    EXPECT_FALSE(exists(path + ".1"));
+    EXPECT_EQ(reports, std::vector<std::string>{"recovered"});
+}
+
+TEST(RotatingFile, CreatesMissingDirectoriesWhenAskedAtEveryOpen) {
+    TempDir dir;
+    const std::string path = dir / "a/b/out.log";
+    mode_t old = ::umask(0);
+    std::optional<RotatingFile> file;
+    EXPECT_NO_THROW(file.emplace(path, 1000, 1, true));
+    ::umask(old);
+    ASSERT_TRUE(file);
+    struct stat st {};
+    ASSERT_EQ(::stat((dir / "a").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0750u);
+    std::filesystem::remove_all(dir / "a");
+    file->reopen();  // the directory is made again
+    file->write("x\n");
+    EXPECT_EQ(readFile(path), "x\n");
+}
+
+TEST(RotatingFile, RotationThatCannotRenameKeepsEverythingInTheCurrentFile) {
+    TempDir dir;
+    const std::string path = dir / "out.log";
+    RotatingFile file(path, 10, 1);
+    // rename(out.log, out.log.1) fails with EISDIR (root too): out.log.1 is a non-empty directory.
+    std::filesystem::create_directories(path + ".1/blocker");
+    file.write("aaaaa\n");
+    EXPECT_NO_THROW(file.write("bbbbb\nccccc\n"));
+    EXPECT_EQ(readFile(path), "aaaaa\nbbbbb\nccccc\n");
+
+    std::filesystem::remove_all(path + ".1");
+    file.reopen();  // also clears the failed rotation: the next write that does not fit rotates
+    file.write("ddddd\n");
+    EXPECT_EQ(readFile(path + ".1"), "aaaaa\nbbbbb\nccccc\n");
+    EXPECT_EQ(readFile(path), "ddddd\n");
 }
 
 }  // namespace
