@@ -1,5 +1,7 @@
 #include "DurationText.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <stdexcept>
 
@@ -22,9 +24,18 @@ long double unitMillis(std::string_view unit) {
     return 0;
 }
 
+bool isInfinity(std::string_view text) {
+    constexpr std::string_view kWord = "infinity";
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    return std::equal(text.begin(), text.end(), kWord.begin(), kWord.end(),
+                      [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+}
+
 }  // namespace
 
 Duration parseDuration(std::string_view text) {
+    if (isInfinity(text)) return kMaxDuration;
     TextScan scan(text);
     scan.skipSpaces();
     if (scan.done()) throw std::invalid_argument(kExpected);
@@ -43,12 +54,15 @@ Duration parseDuration(std::string_view text) {
         total += *number * per;
         ++parts;
     }
-    // 2^53 ms is about 285,000 years: anything larger is a mistake, and it keeps the cast exact.
-    if (!(total < 9007199254740992.0L)) throw std::invalid_argument("duration too large");
+    // Compared before rounding so that llround never sees a value it cannot represent.
+    if (!(total < static_cast<long double>(kMaxDuration.count()) + 0.5L))
+        throw std::invalid_argument(
+            "duration too large: at most 36500d (100 years); write 'infinity' for no limit");
     return Duration(static_cast<Duration::rep>(std::llround(total)));
 }
 
 std::string formatDuration(Duration d) {
+    if (d == kMaxDuration) return "infinity";
     const auto ms = d.count();
     if (ms == 0) return "0s";
     if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";

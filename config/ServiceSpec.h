@@ -16,6 +16,12 @@ namespace sup {
 
 using Duration = std::chrono::milliseconds;
 
+// The longest duration a configuration may hold, and what `infinity` reads as: 100 years, which means
+// "never" to a process supervisor. Beyond it nanosecond clock arithmetic nears overflow: steady_clock and
+// system_clock count int64 nanoseconds (about 292 years; system_clock's ends in 2262), and the daemon
+// computes `now + duration` (deadlines) and turns steady deadlines into wall-clock times for D-Bus.
+inline constexpr Duration kMaxDuration = std::chrono::hours(24 * 36'500);
+
 // Where a value came from, so errors and `supctl show` can name file:line:column.
 struct SourceLocation {
     std::string file;

@@ -3,10 +3,18 @@
 
 #include <chrono>
 
+#include "ServiceSpec.h"
+
 namespace sup {
 
 using Clock = std::chrono::steady_clock;
 using TimePoint = Clock::time_point;
+
+// `now + d` for any configured duration d (at most kMaxDuration) cannot overflow a TimePoint on a machine
+// up for less than 150 years, so the pure layers add configured durations to times without checks.
+static_assert(TimePoint::duration::max() - std::chrono::duration_cast<TimePoint::duration>(kMaxDuration) >
+                  std::chrono::hours(24 * 365 * 150),
+              "kMaxDuration is too large for nanosecond time points");
 
 class ClockSource {
   public:

@@ -170,6 +170,20 @@ TEST(ConfigErrors, BackoffInitialMayNotExceedMax) {
     EXPECT_EQ(errorOf(service("    backoff: {initial: 5s, max: 5s}\n")), "");
 }
 
+TEST(ConfigErrors, DurationsAboveTheMaximumAreRefusedWithTheirPlace) {
+    // Someone writing "never": 999999d (2738 years) would overflow the daemon's nanosecond clock.
+    EXPECT_EQ(errorOf(service("    stop_timeout: 999999d\n")),
+              "bad.yaml:4:19: services.web.stop_timeout: duration too large: at most 36500d (100 years); "
+              "write 'infinity' for no limit, got '999999d'");
+    EXPECT_TRUE(has(errorOf(service("    backoff: {max: 1000000h}\n")),
+                    "bad.yaml:4:20: services.web.backoff.max: duration too large"));
+    EXPECT_TRUE(has(errorOf(service("    start_seconds: 40000d\n")),
+                    "services.web.start_seconds: duration too large"));
+    EXPECT_EQ(
+        errorOf(service("    stop_timeout: infinity\n    backoff: {max: infinity, reset_after: infinity}\n")),
+        "");
+}
+
 TEST(ConfigErrors, SeveralInstancesCannotShareOneLogFile) {
     EXPECT_TRUE(has(errorOf(service("    numprocs: 2\n    stdout: {file: /var/log/web.log}\n")),
                     "bad.yaml:5:13: services.web.stdout: numprocs is 2, so each instance needs its own file: "

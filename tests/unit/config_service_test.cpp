@@ -96,6 +96,15 @@ TEST(ConfigService, RestartAcceptsSystemdsNo) {
     EXPECT_EQ(onlyService("services: {a: {command: x, restart: always}}").restart, RestartMode::Always);
 }
 
+TEST(ConfigService, InfinityIsAHundredYears) {
+    ServiceSpec s = onlyService(
+        "services: {a: {command: x, stop_timeout: infinity, backoff: {max: infinity, reset_after: "
+        "infinity}}}");
+    const milliseconds hundredYears(36'500LL * 86'400'000);
+    EXPECT_EQ(s.stopTimeout, hundredYears);
+    EXPECT_EQ(s.backoff, (BackoffSpec{milliseconds(1000), hundredYears, hundredYears}));
+}
+
 TEST(ConfigService, ScalarsInOtherSpellings) {
     ServiceSpec s = onlyService(
         "services: {a: {command: x, success_exit_codes: 2, umask: 022, stop_signal: 9, autostart: off,"

@@ -47,6 +47,30 @@ TEST(ConfigDuration, RejectsWhatIsNotADuration) {
     EXPECT_THROW(parseDuration("99999999999999999999h"), std::invalid_argument);
 }
 
+// 100 years, the documented maximum (kMaxDuration): beyond it nanosecond clock arithmetic would near
+// overflow.
+constexpr milliseconds kHundredYears(36'500LL * 86'400'000);
+
+TEST(ConfigDuration, RefusesMoreThanAHundredYearsAndReadsInfinityAsThat) {
+    EXPECT_EQ(parseDuration("36500d"), kHundredYears);
+    EXPECT_EQ(parseDuration("876000h"), kHundredYears);
+    EXPECT_EQ(parseDuration("infinity"), kHundredYears);
+    EXPECT_EQ(parseDuration(" Infinity "), kHundredYears);
+    for (const char* big : {"36500d 1ms", "36501d", "999999d", "876001h", "9999999999999s"}) {
+        try {
+            parseDuration(big);
+            ADD_FAILURE() << "'" << big << "' accepted";
+        } catch (const std::invalid_argument& e) {
+            EXPECT_NE(std::string(e.what()).find("at most 36500d (100 years)"), std::string::npos)
+                << e.what();
+            EXPECT_NE(std::string(e.what()).find("infinity"), std::string::npos) << e.what();
+        }
+    }
+    for (const char* bad : {"infinity 1s", "1s infinity", "inf", "-infinity", "infinitys"})
+        EXPECT_THROW(parseDuration(bad), std::invalid_argument) << "'" << bad << "'";
+    EXPECT_EQ(formatDuration(kHundredYears), "infinity");
+}
+
 TEST(ConfigDuration, FormatsTheShortestSpellingThatReadsBack) {
     EXPECT_EQ(formatDuration(milliseconds(0)), "0s");
     EXPECT_EQ(formatDuration(milliseconds(500)), "500ms");

@@ -38,6 +38,19 @@ TEST(Backoff, ZeroInitialStaysZero) {
     for (int i = 0; i < 5; ++i) EXPECT_EQ(b.next(), 0ms);
 }
 
+TEST(Backoff, DoublingNeverOverflowsWhateverTheMax) {
+    // Any max, even the largest a Duration holds: the doubling stops at max instead of wrapping negative.
+    Backoff b({1ms, Duration::max(), Duration::max()});
+    Duration previous{0};
+    for (int i = 0; i < 100; ++i) {
+        const Duration d = b.next();
+        ASSERT_GE(d, previous) << "step " << i;
+        previous = d;
+    }
+    EXPECT_EQ(previous, Duration::max());
+    EXPECT_EQ(b.peek(), Duration::max());
+}
+
 TEST(ConfigDiff, ClassifiesInstances) {
     std::vector<ServiceSpec> running = {svc("a"), svc("b"), svc("c"), svc("web", {"/bin/sleep", "1"}, 2)};
     auto changedB = svc("b", {"/bin/sleep", "200"});
