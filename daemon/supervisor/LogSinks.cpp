@@ -1,5 +1,6 @@
 #include "supervisor/LogSinks.h"
 
+#include <spdlog/sinks/sink.h>
 #include <spdlog/spdlog.h>
 #include <syslog.h>
 
@@ -54,17 +55,36 @@ class LineSink : public LogSink {
     LineSplitter splitter_;
 };
 
+// Service output into the daemon's own log. Straight to the sinks of the daemon's logger, not through
+// spdlog::info(): the logger's level is `log_level`, which filters the daemon's own messages, and with
+// `log_level: warn` it would silently drop every line of every service left at the default target.
+// Output is data, kept whatever that level. (A level set on a sink itself is still honoured.)
 class DaemonLogSink final : public LineSink {
   public:
     DaemonLogSink(std::string identifier, bool isStderr)
-        : identifier_(std::move(identifier)), stderr_(isStderr) {}
+        : prefix_(std::move(identifier) + (isStderr ? " (stderr): " : ": ")) {}
 
   private:
     void emit(std::string_view line) override {
-        spdlog::info("{}{}: {}", identifier_, stderr_ ? " (stderr)" : "", line);
+        spdlog::logger* logger = spdlog::default_logger_raw();
+        if (logger == nullptr) return;
+        std::string text = prefix_;
+        text.append(line);
+        const spdlog::details::log_msg msg(logger->name(), spdlog::level::info, text);
+        for (const auto& sink : logger->sinks()) {
+            if (!sink->should_log(msg.level)) continue;
+            try {
+                sink->log(msg);
+            } catch (const std::exception& e) {
+                // The logger would have caught this (e.g. the journal sink when journald is gone); report
+                // once per stream, through the logger, so a dead sink does not flood the others.
+                if (!warned_) spdlog::warn("{}writing to the daemon's log failed: {}", prefix_, e.what());
+                warned_ = true;
+            }
+        }
     }
-    std::string identifier_;
-    bool stderr_;
+    std::string prefix_;
+    bool warned_ = false;
 };
 
 class JournalSink final : public LineSink {

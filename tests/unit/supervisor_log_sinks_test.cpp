@@ -1,5 +1,5 @@
-// makeSink and FileRegistry: log files whose directory is missing, and failed reopens and rotations that
-// lose no output and are reported.
+// makeSink and FileRegistry: service output to the daemon's log whatever its level, log files whose
+// directory is missing, and failed reopens and rotations that lose no output and are reported.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -54,6 +54,12 @@ class CapturedLog {
     std::ostringstream text_;
 };
 
+LogTarget daemonTarget() {
+    LogTarget t;
+    t.kind = LogTarget::Kind::Daemon;
+    return t;
+}
+
 LogTarget fileTarget(const std::string& path, std::uint64_t maxSize = 0, unsigned backups = 5) {
     LogTarget t;
     t.kind = LogTarget::Kind::File;
@@ -61,6 +67,28 @@ LogTarget fileTarget(const std::string& path, std::uint64_t maxSize = 0, unsigne
     t.maxSize = maxSize;
     t.backups = backups;
     return t;
+}
+
+TEST(LogSinks, DaemonTargetKeepsServiceOutputWhateverTheDaemonsLogLevel) {
+    for (auto level : {spdlog::level::info, spdlog::level::warn, spdlog::level::err, spdlog::level::off}) {
+        SCOPED_TRACE(spdlog::level::to_string_view(level).data());
+        CapturedLog log(level);
+        FileRegistry files;
+        DaemonSettings settings;
+        auto out = makeSink(daemonTarget(), "web", LOG_INFO, files, settings);
+        auto err = makeSink(daemonTarget(), "web", LOG_WARNING, files, settings);
+        out->write("hello\npart");
+        out->write("ial\n");
+        err->write("oops\n");
+        out->write("no newline");
+        out->flush();
+        spdlog::info("the daemon's own info line");  // the level still applies to the daemon's messages
+        const std::string own = level <= spdlog::level::info ? "[info] the daemon's own info line\n" : "";
+        EXPECT_EQ(
+            log.text(),
+            "[info] web: hello\n[info] web: partial\n[info] web (stderr): oops\n[info] web: no newline\n" +
+                own);
+    }
 }
 
 TEST(LogSinks, MissingLogDirectoryIsCreatedWithMode0750) {
