@@ -10,12 +10,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 namespace sup::test {
@@ -194,6 +196,7 @@ Daemon::Daemon(const TestBus& bus, std::string confDir, const DaemonOptions& opt
     logPath_ = runDir_ / "daemon.log";
     std::vector<std::string> argv = {SUPERVISORD_BIN, "-c",          confDir_, "--state-dir",
                                      stateDir_,       "--log-level", "debug"};
+    if (options.logLevelFromConfig) argv.resize(argv.size() - 2);
     for (auto& a : extraArgs) argv.push_back(a);
     extraEnv["DBUS_SYSTEM_BUS_ADDRESS"] = bus_.address();
     std::vector<std::string> envStrings;
@@ -339,6 +342,78 @@ bool isZombie(pid_t pid) {
 
 bool processExists(pid_t pid) {
     return ::kill(pid, 0) == 0 || errno == EPERM;
+}
+
+namespace {
+std::vector<pid_t> allPids() {
+    std::vector<pid_t> out;
+    DIR* d = ::opendir("/proc");
+    if (!d) return out;
+    while (dirent* e = ::readdir(d)) {
+        char* end;
+        long pid = std::strtol(e->d_name, &end, 10);
+        if (*end || pid <= 0) continue;
+        out.push_back(static_cast<pid_t>(pid));
+    }
+    ::closedir(d);
+    return out;
+}
+}  // namespace
+
+std::string cmdlineOf(pid_t pid) {
+    std::string raw = readFile("/proc/" + std::to_string(pid) + "/cmdline");
+    if (!raw.empty() && raw.back() == '\0') raw.pop_back();
+    std::replace(raw.begin(), raw.end(), '\0', ' ');
+    return raw;
+}
+
+pid_t parentOf(pid_t pid) {
+    std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+    auto rp = stat.rfind(')');
+    if (rp == std::string::npos || rp + 2 >= stat.size()) return 0;
+    std::istringstream is(stat.substr(rp + 2));
+    char state;
+    long ppid = 0;
+    is >> state >> ppid;
+    return static_cast<pid_t>(ppid);
+}
+
+std::vector<pid_t> processesWithCmdline(const std::string& cmdline) {
+    std::vector<pid_t> out;
+    for (pid_t pid : allPids())
+        if (cmdlineOf(pid) == cmdline && !isZombie(pid)) out.push_back(pid);
+    return out;
+}
+
+std::vector<pid_t> processesWithEnvironment(const std::string& entry) {
+    std::vector<pid_t> out;
+    for (pid_t pid : allPids()) {
+        std::string env = readFile("/proc/" + std::to_string(pid) + "/environ");
+        std::string_view rest = env;
+        bool hit = false;
+        while (!rest.empty() && !hit) {
+            auto nul = rest.find('\0');
+            hit = rest.substr(0, nul) == entry;
+            rest = nul == std::string_view::npos ? std::string_view{} : rest.substr(nul + 1);
+        }
+        if (hit && !isZombie(pid)) out.push_back(pid);
+    }
+    return out;
+}
+
+void killAll(const std::vector<pid_t>& pids) {
+    for (pid_t pid : pids)
+        if (pid > 1) ::kill(pid, SIGKILL);
+}
+
+std::string firstTroubleLine(const std::string& log) {
+    static const char* const kTrouble[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                                           "runtime error:", "[critical]"};
+    std::istringstream in(log);
+    for (std::string line; std::getline(in, line);)
+        for (const char* t : kTrouble)
+            if (line.find(t) != std::string::npos) return line;
+    return "";
 }
 
 }  // namespace sup::test

@@ -66,6 +66,9 @@ struct DaemonOptions {
     std::map<std::string, std::string> env;    // added to the environment
     std::string cgroupProcs;                   // a cgroup.procs file the daemon joins before exec
     std::optional<unsigned long> rlimitNproc;  // RLIMIT_NPROC set on the daemon (inherited by children)
+    // Leave the log level to the configuration (supervisor.log_level) instead of passing the harness's
+    // `--log-level debug`.
+    bool logLevelFromConfig = false;
 };
 
 // One supervisord process on a TestBus (as the system bus, via DBUS_SYSTEM_BUS_ADDRESS).
@@ -85,6 +88,7 @@ class Daemon {
     bool running();
     pid_t pid() const { return pid_; }
     std::string log() const { return readFile(logPath_); }
+    const std::string& logPath() const { return logPath_; }
     const std::string& stateDir() const { return stateDir_; }
 
     // supctl against this daemon's bus.
@@ -111,5 +115,19 @@ class Daemon {
 std::vector<pid_t> childrenOf(pid_t parent);
 bool isZombie(pid_t pid);
 bool processExists(pid_t pid);
+
+// /proc/PID/cmdline with the NULs between arguments turned into spaces ("" when gone or a zombie).
+std::string cmdlineOf(pid_t pid);
+// The parent pid from /proc/PID/stat (0 when gone).
+pid_t parentOf(pid_t pid);
+// Live processes (not zombies) whose cmdlineOf() equals `cmdline`.
+std::vector<pid_t> processesWithCmdline(const std::string& cmdline);
+// Live processes whose environment (/proc/PID/environ) holds exactly the entry `entry` ("NAME=VALUE").
+std::vector<pid_t> processesWithEnvironment(const std::string& entry);
+// SIGKILLs every pid in the list (ignoring the ones already gone); for tests cleaning up after a failure.
+void killAll(const std::vector<pid_t>& pids);
+// The first line of a daemon log that reports a sanitizer finding (ASan, LSan, UBSan) or a critical
+// error; "" when there is none.
+std::string firstTroubleLine(const std::string& log);
 
 }  // namespace sup::test
