@@ -406,13 +406,21 @@ void Supervisor::onOutput(os::ProcessHost::Token token, os::Stream which, std::s
     Instance* inst = find(it->second);
     if (!inst) return;
     Stream& s = which == os::Stream::Out ? inst->out : inst->err;
+    const std::string_view raw = data;
     std::string stamped;
     if (inst->machine.spec().timestamps) {
         stamped = s.stamper.apply(data, std::chrono::system_clock::now());
         data = stamped;
     }
     s.tail.append(data);
-    s.sink->write(data);
+    // The daemon's log and the journal stamp every line themselves: a second stamp in another format
+    // would only be noise there.
+    const auto& spec = inst->machine.spec();
+    auto kind = (which == os::Stream::Out || spec.stderrTarget.kind == LogTarget::Kind::Stdout)
+                    ? spec.stdoutTarget.kind
+                    : spec.stderrTarget.kind;
+    const bool stampsItself = kind == LogTarget::Kind::Daemon || kind == LogTarget::Kind::Journal;
+    s.sink->write(stampsItself ? raw : data);
     const OutputStream stream = which == os::Stream::Out ? OutputStream::Stdout : OutputStream::Stderr;
     for (auto* o : std::vector<ControlObserver*>(observers_)) o->onOutput(inst->name, stream, data);
 }

@@ -128,4 +128,25 @@ services:
     }
 }
 
+// The daemon's log stamps every line itself: a service's own stamp (another format) was a second one.
+TEST_F(Logging, TimestampsAreNotAddedTwiceInTheDaemonLog) {
+    startDaemon(R"(
+services:
+  stamped:
+    command: ["/bin/sh", "-c", "echo marker-7731; exec sleep 1000"]
+    start_seconds: 0s
+    timestamps: true
+)");
+    ASSERT_TRUE(waitFor([&] { return daemon->log().find("marker-7731") != std::string::npos; }))
+        << daemon->log();
+    std::string line;
+    for (auto& l : linesOf(daemon->log()))
+        if (l.find("marker-7731") != std::string::npos) line = l;
+    EXPECT_NE(line.find("stamped: marker-7731"), std::string::npos) << line;
+    // In memory (supctl tail) the stamp stays.
+    auto tail = daemon->ctl({"tail", "stamped"}).out;
+    ASSERT_GE(tail.size(), 20u) << tail;
+    EXPECT_EQ(tail[10], 'T') << tail;
+}
+
 }  // namespace
