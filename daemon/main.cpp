@@ -201,6 +201,12 @@ int run(const Args& args) {
     sup::sd::Notifier notifier(loop);
     SystemdReporter reporter(notifier, supervisor);
     supervisor.addObserver(&reporter);
+    // However run() is left, the reporter (destroyed first) must not stay registered.
+    struct Unobserve {
+        sup::Supervisor& sup;
+        sup::ControlObserver* observer;
+        ~Unobserve() { sup.removeObserver(observer); }
+    } unobserve{supervisor, &reporter};
 
     int exitCode = 0;
     loop.add(signals.fd(), EPOLLIN, [&](std::uint32_t) {
@@ -241,7 +247,17 @@ int run(const Args& args) {
     spdlog::info("supervisord {} running with {} processes from {} (pid {})", SUP_VERSION,
                  supervisor.list().size(), args.configPath, ::getpid());
 
-    loop.run();
+    // An exception out of one event handler is a bug, but the services must not pay for it: under
+    // systemd the daemon's exit takes every one of them down. It is logged as critical (tests fail on
+    // that), and the loop goes on.
+    for (;;) {
+        try {
+            loop.run();
+            break;
+        } catch (const std::exception& e) {
+            spdlog::critical("unexpected error in the event loop, carrying on: {}", e.what());
+        }
+    }
     if (bus && bus->disconnected()) {
         spdlog::critical(
             "lost the D-Bus connection; stopping the services and exiting so a restart reconnects");
@@ -254,7 +270,6 @@ int run(const Args& args) {
             while (!done) loop.runOnce(-1);
         }
     }
-    supervisor.removeObserver(&reporter);
     spdlog::info("supervisord stopped");
     return exitCode;
 }

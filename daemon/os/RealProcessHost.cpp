@@ -1,6 +1,7 @@
 #include "os/RealProcessHost.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -10,7 +11,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 #include <system_error>
 
@@ -22,6 +22,23 @@
 namespace sup::os {
 
 namespace {
+// A small /proc file, or nullopt. Not std::ifstream: libstdc++ throws from underflow() when read(2)
+// fails, and reading /proc/<pid>/stat of a process that is exiting fails with ESRCH.
+std::optional<std::string> readProcFile(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return std::nullopt;
+    std::string out;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return std::nullopt;
+        if (n == 0) return out;
+        out.append(buf, static_cast<std::size_t>(n));
+        if (out.size() > (1u << 20)) return out;  // no /proc file we read is this large
+    }
+}
+
 constexpr std::size_t kReadChunk = 64 * 1024;  // per wake-up, so one chatty child cannot starve the others
 // What closeOutput() still reads before it closes: a full pipe (256 KiB) twice over. A process left
 // behind that keeps writing cannot hold the loop longer than that.
@@ -188,8 +205,9 @@ std::vector<std::string> RealProcessHost::groupMembers(pid_t pgid, std::size_t m
     if (!dir) return {"(unknown: cannot read /proc)"};
     while (dirent* e = ::readdir(dir)) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        std::ifstream stat(std::string("/proc/") + e->d_name + "/stat");
-        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        auto stat = readProcFile(std::string("/proc/") + e->d_name + "/stat");
+        if (!stat) continue;  // it has exited meanwhile
+        const std::string& text = *stat;
         // "pid (comm) S ppid pgrp ...": comm may hold spaces and parentheses, so split at the last ')'.
         auto open = text.find('('), close = text.rfind(')');
         if (open == std::string::npos || close == std::string::npos || close < open) continue;
@@ -211,7 +229,9 @@ std::vector<pid_t> RealProcessHost::children() {
     if (!dir) return out;
     while (dirent* e = ::readdir(dir)) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        std::ifstream in(std::string("/proc/self/task/") + e->d_name + "/children");
+        auto list = readProcFile(std::string("/proc/self/task/") + e->d_name + "/children");
+        if (!list) continue;
+        std::istringstream in(*list);
         pid_t pid;
         while (in >> pid) out.push_back(pid);
     }

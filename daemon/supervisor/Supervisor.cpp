@@ -45,6 +45,8 @@ Supervisor::Supervisor(os::ProcessHost& host, const ClockSource& clock, Diagnost
 }
 
 Supervisor::~Supervisor() {
+    // Closing delivers what the pipes still hold; the observers may be gone already.
+    observers_.clear();
     for (auto& [name, inst] : instances_)
         if (inst->token) host_.closeOutput(inst->token);
     host_.setEvents(nullptr);
