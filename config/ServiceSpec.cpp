@@ -12,12 +12,33 @@ std::vector<std::string> ServiceSpec::instanceNames() const {
     return names;
 }
 
-bool ServiceSpec::sameRuntime(const ServiceSpec& other) const {
-    // Compare copies with the two fields that do not affect a running instance made equal; going through
-    // operator== means a field added to ServiceSpec later is compared without anyone remembering to.
-    ServiceSpec a = *this, b = other;
-    a.where = b.where = {};
-    a.numprocs = b.numprocs = 1;
+bool ServiceSpec::sameExec(const ServiceSpec& other) const {
+    // Copy `other`'s live settings over a copy of this one and compare the rest: going through
+    // operator== means a field added to ServiceSpec later restarts the process until someone decides
+    // it can be applied in place (the safe default).
+    ServiceSpec a = *this;
+    const ServiceSpec& b = other;
+    a.where = b.where;
+    a.numprocs = b.numprocs;  // decides which instances exist, not how one runs
+    a.autostart = b.autostart;
+    a.restart = b.restart;
+    a.successExitCodes = b.successExitCodes;
+    a.startSeconds = b.startSeconds;
+    a.startRetries = b.startRetries;
+    a.backoff = b.backoff;
+    a.stopSignal = b.stopSignal;
+    a.stopTimeout = b.stopTimeout;
+    a.killGroup = b.killGroup;
+    a.priority = b.priority;
+    a.timestamps = b.timestamps;
+    // Where output goes is the daemon's side of the pipes and switches live; whether stderr shares
+    // stdout's pipe is the child's fd 2, fixed at exec.
+    const bool mergedA = a.stderrTarget.kind == LogTarget::Kind::Stdout;
+    const bool mergedB = b.stderrTarget.kind == LogTarget::Kind::Stdout;
+    if (mergedA == mergedB) {
+        a.stdoutTarget = b.stdoutTarget;
+        a.stderrTarget = b.stderrTarget;
+    }
     return a == b;
 }
 

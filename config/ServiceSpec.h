@@ -88,10 +88,13 @@ struct ServiceSpec {
     // Instance names in index order: {"web"} for numprocs 1, {"web@0","web@1"} otherwise.
     std::vector<std::string> instanceNames() const;
 
-    // True when a running instance must be restarted to apply `other` (everything but `where`).
-    bool sameRuntime(const ServiceSpec& other) const;
+    // True when a running instance can take `other` without a restart: what the exec depends on is
+    // equal (command, user, group, directory, umask, environment, whether stderr is merged into
+    // stdout). Everything else (restart policy, timeouts, backoff, priority, log targets, ...) a
+    // reload applies in place.
+    bool sameExec(const ServiceSpec& other) const;
 
-    // Every field, `where` included (sameRuntime() is the comparison that matters to the daemon).
+    // Every field, `where` included (sameExec() is the comparison that decides a restart).
     bool operator==(const ServiceSpec&) const = default;
 };
 

@@ -25,9 +25,7 @@ ConfigDiff diffInstances(const std::vector<ServiceSpec>& running, const std::vec
             continue;
         }
         // numprocs decides which instances exist, not how one runs: scaling keeps the survivors.
-        ServiceSpec before = *it->second.spec;
-        before.numprocs = ref.spec->numprocs;
-        if (before.sameRuntime(*ref.spec))
+        if (it->second.spec->sameExec(*ref.spec))
             diff.unchanged.push_back(ref);
         else
             diff.changed.push_back(ref);

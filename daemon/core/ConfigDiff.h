@@ -17,8 +17,8 @@ struct InstanceRef {
 struct ConfigDiff {
     std::vector<InstanceRef> added;      // start (if autostart)
     std::vector<std::string> removed;    // stop, then forget
-    std::vector<InstanceRef> changed;    // runtime settings differ: stop, then start with the new spec
-    std::vector<InstanceRef> unchanged;  // keep running with the same PID (only e.g. the source line moved)
+    std::vector<InstanceRef> changed;    // what the exec depends on differs: stop, then start the new spec
+    std::vector<InstanceRef> unchanged;  // keeps its process; the new spec is applied in place
     bool empty() const { return added.empty() && removed.empty() && changed.empty(); }
 };
 

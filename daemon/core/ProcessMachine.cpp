@@ -160,6 +160,9 @@ void ProcessMachine::keep(const ServiceSpec& spec) {
     }
     spec_ = spec;
     backoff_.setSpec(spec.backoff);
+    // A stop or a start in progress honours the new timeouts, counted from when it began.
+    if (state_ == ProcessState::Stopping && !killed_) deadline_ = later(stateSince_, spec_.stopTimeout);
+    if (state_ == ProcessState::Starting && deadline_) deadline_ = later(stateSince_, spec_.startSeconds);
 }
 
 MachineCommand ProcessMachine::replace(const ServiceSpec& next, bool startAfter, TimePoint now) {

@@ -222,8 +222,16 @@ ReloadResult Supervisor::reload() {
         inst->out.tail.setCapacity(config_.supervisor.tailBytes);
         inst->err.tail.setCapacity(config_.supervisor.tailBytes);
     }
-    for (auto& ref : diff.unchanged)
-        if (Instance* inst = find(ref.name)) inst->machine.keep(*ref.spec);
+    for (auto& ref : diff.unchanged) {
+        Instance* inst = find(ref.name);
+        if (!inst) continue;
+        const LogTarget out = inst->machine.spec().stdoutTarget, err = inst->machine.spec().stderrTarget;
+        inst->machine.keep(*ref.spec);  // the process keeps running
+        // Output targets are the daemon's side of the pipes: switched live.
+        if (!(inst->machine.spec().stdoutTarget == out && inst->machine.spec().stderrTarget == err))
+            openSinks(*inst);
+        queueDeadline(*inst);
+    }
     for (auto& name : diff.removed) {
         result.removed.push_back(name);
         Instance* inst = find(name);

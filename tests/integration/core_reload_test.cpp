@@ -64,6 +64,41 @@ services:
     EXPECT_NE(daemon->process("change").value("command", "").find("2002"), std::string::npos);
 }
 
+// Only what the exec depends on restarts a process; the rest applies in place, the log target too.
+TEST_F(Reload, SettingsThatDoNotChangeTheExecApplyWithoutARestart) {
+    TempDir logs{"suplogs"};
+    const std::string path = logs / "chatty.log";
+    writeFile(conf / "services.yaml", R"(
+services:
+  chatty:
+    command: ["/bin/sh", "-c", "while :; do echo tick; sleep 0.1; done"]
+    start_seconds: 0s
+)");
+    ASSERT_EQ(daemon->ctl({"reload"}).exitCode, 0) << daemon->log();
+    ASSERT_TRUE(daemon->waitState("chatty", "RUNNING")) << daemon->log();
+    pid_t before = daemon->pidOf("chatty");
+    writeFile(conf / "services.yaml", R"(
+services:
+  chatty:
+    command: ["/bin/sh", "-c", "while :; do echo tick; sleep 0.1; done"]
+    start_seconds: 2s
+    stop_timeout: 3s
+    stop_signal: INT
+    restart: on-failure
+    start_retries: 7
+    backoff: {initial: 2s, max: 20s}
+    priority: 5
+    kill_group: false
+    timestamps: true
+    stdout: {file: )" + path + R"(}
+)");
+    auto r = daemon->ctl({"reload"});
+    ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
+    EXPECT_TRUE(waitFor([&] { return readFile(path).find("tick") != std::string::npos; })) << daemon->log();
+    EXPECT_EQ(daemon->pidOf("chatty"), before) << daemon->log();
+    EXPECT_EQ(daemon->stateOf("chatty"), "RUNNING");
+}
+
 TEST_F(Reload, ABrokenConfigKeepsEverythingRunningAndSaysWhy) {
     pid_t keep = daemon->pidOf("keep"), drop = daemon->pidOf("drop");
     writeFile(conf / "services.yaml", R"(

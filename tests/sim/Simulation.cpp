@@ -162,6 +162,9 @@ std::string describe(const Op& op) {
                 return "priority change on service #" + std::to_string(op.pick);
             case Op::Mutation::SetNumprocs:
                 return "numprocs " + std::to_string(op.value) + " on service #" + std::to_string(op.pick);
+            case Op::Mutation::SetEnvironment:
+                return "environment SIM=" + std::to_string(op.value) + " on service #" +
+                       std::to_string(op.pick);
         }
         return std::string("?");
     };
@@ -231,7 +234,7 @@ Scenario generate(std::uint64_t seed, std::size_t steps) {
             op.kind = Op::Kind::Signal, op.pattern = pickPattern(rng), op.value = pickFrom(rng, sigs);
         } else if (r < 330) {
             op.kind = Op::Kind::Reload;
-            op.mutation = static_cast<Op::Mutation>(uniform(rng, 0, 6));
+            op.mutation = static_cast<Op::Mutation>(uniform(rng, 0, 7));
             op.value =
                 op.mutation == Op::Mutation::SetNumprocs ? uniform(rng, 1, 4) : uniform(rng, 0, 1 << 20);
         } else if (r < 340) {
@@ -324,6 +327,7 @@ class Run {
         auto transientBefore = failedStarts();
         apply(op);
         settle();
+        advance(milliseconds(0));  // what became due now (a shorter timeout) fires in the next loop turn
         check();
         checkTransient(transientBefore);
     }
@@ -445,6 +449,10 @@ class Run {
             case Op::Mutation::SetNumprocs:
                 if (!services.empty())
                     services[op.pick % services.size()].numprocs = static_cast<unsigned>(op.value);
+                break;
+            case Op::Mutation::SetEnvironment:
+                if (!services.empty())
+                    services[op.pick % services.size()].environment["SIM"] = std::to_string(op.value);
                 break;
         }
         sortServices();

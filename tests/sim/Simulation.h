@@ -46,7 +46,8 @@ struct Op {
         NumprocsUp,
         NumprocsDown,
         Priority,
-        SetNumprocs
+        SetNumprocs,
+        SetEnvironment,  // SIM=value in the environment: what the exec depends on, so a restart
     };
     Kind kind = Kind::Advance;
     std::string pattern;

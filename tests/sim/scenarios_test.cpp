@@ -37,12 +37,12 @@ Op setNumprocs(unsigned service, int n) {
     op.value = n;
     return op;
 }
-Op changeField(unsigned service, int field, int seed) {
+Op setEnvironment(unsigned service, int value) {
     Op op;
     op.kind = Op::Kind::Reload;
-    op.mutation = Op::Mutation::ChangeField;
+    op.mutation = Op::Mutation::SetEnvironment;
     op.pick = service;
-    op.value = field + 9 * seed;  // field = value % 9, the rest seeds the new value
+    op.value = value;
     return op;
 }
 Op simple(Op::Kind kind, int value = 0, std::uint32_t pick = 0) {
@@ -205,7 +205,7 @@ TEST_F(Scenarios, StartDuringAPendingReplacementRunsTheNewSpec) {
     w.stopTimeout = seconds(3);
     sc.services = {w};
     sc.ops = {advance(100),
-              changeField(0, 1, 7),
+              setEnvironment(0, 7),
               control(Op::Kind::Start, "w"),
               control(Op::Kind::Restart, "w"),
               advance(3500),

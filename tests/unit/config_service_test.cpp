@@ -214,28 +214,48 @@ TEST(ConfigService, InstanceNamesKeepTheBareNameForOneInstance) {
     EXPECT_EQ(s.instanceNames(), (Argv{"web@0", "web@1", "web@2"}));
 }
 
-TEST(ConfigService, SameRuntimeIgnoresOnlyWhereAndNumprocs) {
+TEST(ConfigService, SameExecTellsWhatNeedsARestart) {
     ServiceSpec a;
     a.name = "web";
     a.command = {"/bin/sleep", "1"};
     ServiceSpec b = a;
     b.where = {"other.yaml", 7, 3};
     b.numprocs = 4;
-    EXPECT_TRUE(a.sameRuntime(b));
-    b.environment["X"] = "1";
-    EXPECT_FALSE(a.sameRuntime(b));
-    b = a;
+    EXPECT_TRUE(a.sameExec(b));
+    // Applied in place: the process keeps running.
     b.stopTimeout = milliseconds(1);
-    EXPECT_FALSE(a.sameRuntime(b));
-    b = a;
     b.stdoutTarget.maxSize = 1;
-    EXPECT_FALSE(a.sameRuntime(b));
+    b.stderrTarget.kind = LogTarget::Kind::Null;
+    b.backoff.resetAfter = milliseconds(5);
+    b.priority = 7;
+    b.restart = RestartMode::Never;
+    b.successExitCodes = {0, 3};
+    b.startSeconds = milliseconds(0);
+    b.startRetries = 9;
+    b.stopSignal = SIGINT;
+    b.killGroup = false;
+    b.autostart = false;
+    b.timestamps = true;
+    EXPECT_TRUE(a.sameExec(b));
+    // What the exec depends on: a restart.
+    b = a;
+    b.environment["X"] = "1";
+    EXPECT_FALSE(a.sameExec(b));
     b = a;
     b.supplementaryGroups = {5};
-    EXPECT_FALSE(a.sameRuntime(b));
+    EXPECT_FALSE(a.sameExec(b));
     b = a;
-    b.backoff.resetAfter = milliseconds(5);
-    EXPECT_FALSE(a.sameRuntime(b));
+    b.command = {"/bin/sleep", "2"};
+    EXPECT_FALSE(a.sameExec(b));
+    b = a;
+    b.directory = "/tmp";
+    EXPECT_FALSE(a.sameExec(b));
+    b = a;
+    b.umask = 077;
+    EXPECT_FALSE(a.sameExec(b));
+    b = a;
+    b.stderrTarget.kind = LogTarget::Kind::Stdout;  // fd 2 becomes stdout's pipe
+    EXPECT_FALSE(a.sameExec(b));
 }
 
 }  // namespace
