@@ -2,6 +2,7 @@
 # End-to-end: supervisord as a real systemd service (issue 4). Boots systemd as PID 1 in fresh
 # namespaces (lib/namespace.sh), with a staged `cmake --install --prefix /usr` overlaid on /usr and
 # /etc inside them, and checks what an operator relies on:
+#   0. the units verify cleanly; OOMPolicy=continue
 #   1. `systemctl start` returns after READY; active; STATUS= shown; services RUNNING on the system bus
 #   2. a non-root user can read the status, and is denied `supctl stop`
 #   3. `systemctl reload` applies an edited configuration; a broken one fails the reload visibly and
@@ -125,6 +126,10 @@ expect_rc 0 "systemd-analyze --user verify" ns_run env XDG_RUNTIME_DIR=/run/user
     systemd-analyze --user verify /usr/lib/systemd/user/supervisord.service
 expect_not_contains "$E2E_OUT" 'supervisord\.service' "systemd-analyze --user verify warnings about the user unit"
 pass "the system and the user unit verify cleanly"
+# systemd's default OOMPolicy=stop would stop the daemon and every service when the kernel OOM-kills
+# one of them; supervisord restarts the victim itself.
+[[ $(prop OOMPolicy) == continue ]] || fail "OOMPolicy is '$(prop OOMPolicy)', want continue"
+pass "OOMPolicy=continue"
 
 # ---- 1. start: READY, STATUS=, RUNNING on the system bus ----------------------------------------
 step "systemctl start supervisord"
