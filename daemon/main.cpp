@@ -44,6 +44,15 @@ struct Args {
     std::optional<std::string> logLevel;
 };
 
+// The levels --log-level takes: the same as supervisor.log_level in the YAML.
+constexpr const char* kLogLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+
+bool isLogLevel(const std::string& name) {
+    for (const char* level : kLogLevels)
+        if (name == level) return true;
+    return false;
+}
+
 void usage(std::FILE* to) {
     std::fprintf(to,
                  "Usage: supervisord [OPTIONS]\n"
@@ -52,7 +61,8 @@ void usage(std::FILE* to) {
                  "      --user           serve on the session bus instead of the system bus\n"
                  "      --check          validate the configuration and exit 0 (valid) or 1\n"
                  "      --state-dir DIR  where the lock file lives (overrides supervisor.state_dir)\n"
-                 "      --log-level L    trace, debug, info, warn, error (overrides supervisor.log_level)\n"
+                 "      --log-level L    trace, debug, info, warn, error, critical or off\n"
+                 "                       (overrides supervisor.log_level)\n"
                  "  -h, --help           this text\n"
                  "      --version        print the version\n");
 }
@@ -85,6 +95,14 @@ int parseArgs(int argc, char** argv, Args& args) {
                 args.stateDir = optarg;
                 break;
             case kLogLevel:
+                // Refused like a bad supervisor.log_level: a typo must not silently mean "info".
+                if (!isLogLevel(optarg)) {
+                    std::fprintf(stderr,
+                                 "supervisord: --log-level: unknown level '%s' (one of trace, debug, info, "
+                                 "warn, error, critical, off)\n",
+                                 optarg);
+                    return 2;
+                }
                 args.logLevel = optarg;
                 break;
             case 'h':
