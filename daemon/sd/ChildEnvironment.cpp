@@ -6,8 +6,25 @@ namespace sup::sd {
 
 const std::vector<std::string>& systemdOnlyEnvironment() {
     static const std::vector<std::string> names{
-        "NOTIFY_SOCKET", "WATCHDOG_USEC",  "WATCHDOG_PID",   "LISTEN_FDS",
-        "LISTEN_PID",    "LISTEN_FDNAMES", "JOURNAL_STREAM",
+        // The daemon's own protocol with systemd: notify socket, watchdog, socket activation.
+        "NOTIFY_SOCKET",
+        "WATCHDOG_USEC",
+        "WATCHDOG_PID",
+        "LISTEN_FDS",
+        "LISTEN_PID",
+        "LISTEN_FDNAMES",
+        "JOURNAL_STREAM",
+        // The daemon's unit: its directories, its invocation, its memory pressure watch and its
+        // credentials. A service is not that unit and would write into or act on the wrong one.
+        "RUNTIME_DIRECTORY",
+        "LOGS_DIRECTORY",
+        "STATE_DIRECTORY",
+        "CONFIGURATION_DIRECTORY",
+        "CACHE_DIRECTORY",
+        "INVOCATION_ID",
+        "MEMORY_PRESSURE_WATCH",
+        "MEMORY_PRESSURE_WRITE",
+        "CREDENTIALS_DIRECTORY",
     };
     return names;
 }

@@ -135,12 +135,17 @@ TEST(SdJournalStream, SendWithoutJournaldDoesNotThrow) {
 TEST(SdChildEnvironment, ListsEverySystemdOnlyVariable) {
     const auto& names = sup::sd::systemdOnlyEnvironment();
     for (const char* n : {"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID",
-                          "LISTEN_FDNAMES", "JOURNAL_STREAM"})
+                          "LISTEN_FDNAMES", "JOURNAL_STREAM", "RUNTIME_DIRECTORY", "LOGS_DIRECTORY",
+                          "STATE_DIRECTORY", "CONFIGURATION_DIRECTORY", "CACHE_DIRECTORY", "INVOCATION_ID",
+                          "MEMORY_PRESSURE_WATCH", "MEMORY_PRESSURE_WRITE", "CREDENTIALS_DIRECTORY"})
         EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
     EXPECT_TRUE(sup::sd::isSystemdOnly("NOTIFY_SOCKET=/run/systemd/notify"));
     EXPECT_TRUE(sup::sd::isSystemdOnly("LISTEN_FDS"));
     EXPECT_FALSE(sup::sd::isSystemdOnly("NOTIFY_SOCKETX=1"));
     EXPECT_FALSE(sup::sd::isSystemdOnly("PATH=/usr/bin"));
+    EXPECT_TRUE(sup::sd::isSystemdOnly("INVOCATION_ID=0123456789abcdef0123456789abcdef"));
+    EXPECT_TRUE(sup::sd::isSystemdOnly("RUNTIME_DIRECTORY=/run/supervisord"));
+    EXPECT_FALSE(sup::sd::isSystemdOnly("STATE_DIRECTORYX=/var/lib/x"));
 }
 
 }  // namespace
