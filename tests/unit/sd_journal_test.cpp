@@ -1,15 +1,26 @@
-// JOURNAL_STREAM detection, the daemon logger's two shapes, journal fields for service output,
-// and the environment the supervisor must strip from children.
+// JOURNAL_STREAM detection, the daemon logger's two shapes, journal fields for service output (sent
+// to a private socket, never the host's journal), and the environment the supervisor must strip
+// from children.
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <functional>
+#include <optional>
 #include <regex>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/sinks/systemd_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -126,10 +137,136 @@ TEST(SdJournalFields, PriorityPrefix) {
     EXPECT_EQ(sup::sd::takePriorityPrefix(line, 5), 5);
 }
 
-TEST(SdJournalStream, SendWithoutJournaldDoesNotThrow) {
-    // Here there may be no journald at all; the call must still be harmless.
-    sup::sd::JournalStream stream;
-    EXPECT_NO_THROW(stream.send("sup-unit-test", ::getpid(), LOG_DEBUG, "sd_journal_test line"));
+bool writeFile(const char* path, const std::string& text) {
+    sup::os::UniqueFd fd(::open(path, O_WRONLY | O_CLOEXEC));
+    return fd && ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
+}
+
+// Runs `body` in a child whose /run is a private tmpfs (own mount namespace; own user namespace when
+// not root), so sd_journal_sendv reaches a socket of the test's, never the host's journal. Returns
+// what the child wrote to `out` and its exit status, or nullopt when namespaces are unavailable.
+struct ChildResult {
+    std::string text;
+    int status = -1;
+};
+std::optional<ChildResult> inPrivateRun(const std::function<int(int out)>& body) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) return std::nullopt;
+    sup::os::UniqueFd r(p[0]), w(p[1]);
+    const pid_t pid = ::fork();
+    if (pid < 0) return std::nullopt;
+    if (pid == 0) {
+        r.reset();
+        const uid_t uid = ::geteuid();
+        const gid_t gid = ::getegid();
+        if (::unshare(CLONE_NEWNS | (uid == 0 ? 0 : CLONE_NEWUSER)) != 0) ::_exit(77);
+        // Not root: be root of the new user namespace, so the private /run is ours to fill.
+        if (uid != 0 && (!writeFile("/proc/self/setgroups", "deny") ||
+                         !writeFile("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1") ||
+                         !writeFile("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1")))
+            ::_exit(77);
+        if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ::_exit(77);
+        if (::mount("sup-test-run", "/run", "tmpfs", 0, "mode=0755") != 0) ::_exit(77);
+        ::_exit(body(w.get()));
+    }
+    w.reset();
+    ChildResult result;
+    char buf[4096];
+    for (;;) {
+        const ssize_t n = ::read(r.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        result.text.append(buf, static_cast<std::size_t>(n));
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 77) return std::nullopt;
+    result.status = status;
+    return result;
+}
+
+void writeAll(int fd, const std::string& text) {
+    std::size_t done = 0;
+    while (done < text.size()) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+TEST(SdJournalStream, SendsTheFieldsToTheJournalSocket) {
+    const pid_t servicePid = 4242;
+    auto result = inPrivateRun([&](int out) {
+        if (::mkdir("/run/systemd", 0755) != 0 || ::mkdir("/run/systemd/journal", 0755) != 0) return 10;
+        sup::os::UniqueFd sock(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strcpy(addr.sun_path, "/run/systemd/journal/socket");
+        if (!sock || ::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return 11;
+        sup::sd::JournalStream stream;
+        stream.send("sup-unit-test", servicePid, LOG_DEBUG, "sd_journal_test line");
+        char buf[4096];
+        const ssize_t n = ::recv(sock.get(), buf, sizeof buf, MSG_DONTWAIT);
+        if (n <= 0) return 12;
+        writeAll(out, std::string(buf, static_cast<std::size_t>(n)));
+        return 0;
+    });
+    if (!result) GTEST_SKIP() << "no private mount namespace here (unshare/mount refused)";
+    ASSERT_TRUE(WIFEXITED(result->status) && WEXITSTATUS(result->status) == 0)
+        << "child status " << result->status << " (10 mkdir, 11 bind, 12 nothing received)";
+    // sd_journal_sendv (a macro) appends CODE_FILE, CODE_LINE and CODE_FUNC after our fields.
+    const std::string want =
+        "MESSAGE=sd_journal_test line\nPRIORITY=7\nSYSLOG_IDENTIFIER=sup-unit-test\nSYSLOG_PID=4242\n"
+        "OBJECT_PID=4242\n";
+    EXPECT_EQ(result->text.substr(0, want.size()), want) << result->text;
+}
+
+// Sends two lines with the daemon's logger captured; returns the log text (exit 13 if send threw).
+int sendTwiceCapturingLog(int out) {
+    std::ostringstream log;
+    auto logger = std::make_shared<spdlog::logger>("journal-test",
+                                                   std::make_shared<spdlog::sinks::ostream_sink_st>(log));
+    spdlog::set_default_logger(logger);
+    try {
+        sup::sd::JournalStream stream;
+        stream.send("sup-unit-test", ::getpid(), LOG_INFO, "first");
+        stream.send("sup-unit-test", ::getpid(), LOG_INFO, "second");
+    } catch (...) {
+        return 13;
+    }
+    logger->flush();
+    writeAll(out, log.str());
+    return 0;
+}
+
+TEST(SdJournalStream, WithoutJournaldSendIsHarmless) {
+    // No socket under the private /run: no journald. libsystemd drops the entry silently.
+    auto result = inPrivateRun(sendTwiceCapturingLog);
+    if (!result) GTEST_SKIP() << "no private mount namespace here (unshare/mount refused)";
+    ASSERT_TRUE(WIFEXITED(result->status) && WEXITSTATUS(result->status) == 0)
+        << "child status " << result->status << " (13: send threw)";
+    EXPECT_EQ(result->text, "");
+}
+
+TEST(SdJournalStream, ARefusingJournalIsWarnedAboutOnce) {
+    auto result = inPrivateRun([](int out) {
+        // A socket file nobody reads from any more: sendmsg fails with ECONNREFUSED.
+        if (::mkdir("/run/systemd", 0755) != 0 || ::mkdir("/run/systemd/journal", 0755) != 0) return 10;
+        sup::os::UniqueFd sock(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strcpy(addr.sun_path, "/run/systemd/journal/socket");
+        if (!sock || ::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return 11;
+        sock.reset();
+        return sendTwiceCapturingLog(out);
+    });
+    if (!result) GTEST_SKIP() << "no private mount namespace here (unshare/mount refused)";
+    ASSERT_TRUE(WIFEXITED(result->status) && WEXITSTATUS(result->status) == 0)
+        << "child status " << result->status << " (10 mkdir, 11 bind, 13 send threw)";
+    const std::regex once(R"(^[^\n]*sup-unit-test: writing to the journal failed: [^\n]+\n$)");
+    EXPECT_TRUE(std::regex_search(result->text, once)) << result->text;
 }
 
 TEST(SdChildEnvironment, ListsEverySystemdOnlyVariable) {
