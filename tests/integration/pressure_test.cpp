@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <filesystem>
 
+#include "integration/CiSkip.h"
 #include "integration/Harness.h"
 
 using namespace sup::test;
@@ -48,9 +49,9 @@ class PidsCgroup {
 };
 
 TEST(Pressure, PidsCgroupFullThenRaisedBringsEveryServiceUpNoneFatal) {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root to create a pids cgroup";
+    if (::geteuid() != 0) SUP_SKIP_OR_FAIL_IN_CI("needs root to create a pids cgroup");
     PidsCgroup cg;
-    if (!cg.ok()) GTEST_SKIP() << "no pids cgroup controller available";
+    if (!cg.ok()) SUP_SKIP_OR_FAIL_IN_CI("no pids cgroup controller available");
     TestBus bus;
     TempDir conf{"supconf"};
     writeFile(conf / "s.yaml", R"(
@@ -99,9 +100,9 @@ services:
 }
 
 TEST(Pressure, StoppingAServiceThatWaitsOnALimitWorksAtOnce) {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root to create a pids cgroup";
+    if (::geteuid() != 0) SUP_SKIP_OR_FAIL_IN_CI("needs root to create a pids cgroup");
     PidsCgroup cg;
-    if (!cg.ok()) GTEST_SKIP() << "no pids cgroup controller available";
+    if (!cg.ok()) SUP_SKIP_OR_FAIL_IN_CI("no pids cgroup controller available");
     TestBus bus;
     TempDir conf{"supconf"};
     writeFile(conf / "s.yaml", "services:\n  blocked:\n    command: [\"/bin/sleep\", \"1000\"]\n");
@@ -120,7 +121,7 @@ TEST(Pressure, StoppingAServiceThatWaitsOnALimitWorksAtOnce) {
 }
 
 TEST(Pressure, RlimitNprocOfTheServiceUserNamesTheLimitAndTheTopConsumer) {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root to run processes as nobody";
+    if (::geteuid() != 0) SUP_SKIP_OR_FAIL_IN_CI("needs root to run processes as nobody");
     constexpr int kSleepers = 50;
     // 50 sleeping processes of nobody use up its budget. A root daemon's child that setuid()s to nobody
     // is refused at execve() only when nobody's count is OVER the limit (kernel: count > limit there,
