@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ConfigLoader.h"
+#include "Preflight.h"
 #include "bus/BusService.h"
 #include "os/EventLoop.h"
 #include "os/LockFile.h"
@@ -171,6 +172,10 @@ int run(const Args& args) {
         return 1;
     }
     if (args.check) {
+        // Warnings, not errors (exit 0): at boot, one missing binary must not keep the other services
+        // from starting.
+        for (const auto& issue : sup::config::preflight(config))
+            std::fprintf(stderr, "warning: %s\n", sup::config::formatIssue(issue).c_str());
         std::size_t instances = 0;
         for (auto& s : config.services) instances += s.numprocs;
         std::printf("%s: configuration OK (%zu services, %zu processes, %zu files)\n",

@@ -33,5 +33,21 @@ for level in trace debug info warn error critical off; do
     grep -qE -- "--log-level.*\\b$level\\b" <<<"$(tr '\n' ' ' <<<"$help")" || fail "--help does not list level '$level'"
 done
 
+# --check warns (exit 0) about what is missing on this machine, with file:line:column, so that one
+# missing binary never keeps the other services from starting at boot.
+conf=$empty/conf
+mkdir "$conf"
+printf 'supervisor:\n  log_dir: %s\nservices:\n  ok:\n    command: ["sh", "-c", "true"]\n  gone:\n    command: ["%s/no-such-binary"]\n    directory: %s/no-such-dir\n' \
+    "$empty" "$empty" "$empty" >"$conf/a.yaml"
+out=$("$bin" --check -c "$conf" 2>&1)
+rc=$?
+((rc == 0)) || fail "--check with a missing binary: exit $rc, want 0 (a warning); output: $out"
+grep -qF "warning: $conf/a.yaml:6:3: services.gone.command: $empty/no-such-binary: No such file or directory" <<<"$out" ||
+    fail "--check does not warn about the missing binary at its file:line:col: $out"
+grep -qF "warning: $conf/a.yaml:6:3: services.gone.directory: $empty/no-such-dir:" <<<"$out" ||
+    fail "--check does not warn about the missing directory: $out"
+grep -q 'services.ok' <<<"$out" && fail "--check warns about a service that is fine: $out"
+grep -q 'configuration OK' <<<"$out" || fail "--check does not report the configuration OK: $out"
+
 ((failed == 0)) && echo "supervisord_args_test: PASS" >&2
 exit "$failed"
