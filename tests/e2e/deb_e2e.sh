@@ -3,6 +3,7 @@
 # namespaces (lib/namespace.sh; host /usr, /etc and /var only ever seen through tmpfs overlays):
 #   control fields: Depends on the runtime libraries and the system bus, Conflicts: supervisor,
 #   conffiles; `dpkg -i` installs and starts the service (empty configuration, active, on the bus);
+#   `dpkg -i` of a newer version restarts neither the daemon nor its services (same PIDs);
 #   `dpkg -r` stops it and removes every file but the conffile; `dpkg -P` removes that too.
 # Exit 0 pass, 1 fail, 77 skipped (no namespaces or no dpkg here).
 #
@@ -97,6 +98,39 @@ expect_rc 0 "dpkg -i" ns_run timeout 120 dpkg -i "$deb"
 expect_rc 0 "supctl status" ns_run timeout 20 supctl status
 expect_rc 0 "supctl show" ns_run timeout 20 supctl show
 pass "installed, enabled, active, answering on the system bus"
+
+step "upgrade: dpkg -i of a newer version keeps the daemon and its services running"
+# A supervised service to watch across the upgrade (the shipped configuration starts nothing).
+ns_run sh -c 'printf "services:\n  upgrade-sleeper:\n    command: [\"sleep\", \"infinity\"]\n" >/etc/supervisord/e2e-upgrade.yaml'
+expect_rc 0 "systemctl reload" ns_run timeout 60 systemctl reload supervisord
+sleeper_pid() {
+    { ns_run timeout 20 supctl status --json 2>/dev/null || true; } | json_states |
+        awk '$1 == "upgrade-sleeper" && $2 == "RUNNING" {print $3}'
+}
+sleeper_running() { [[ -n $(sleeper_pid) ]]; }
+wait_until 20 "upgrade-sleeper is RUNNING" sleeper_running
+old_sleeper=$(sleeper_pid)
+old_main=$(ns_run systemctl show -p MainPID --value supervisord)
+# The same package with a higher version: what `apt upgrade` would install next.
+old_version=$(dpkg-deb -f "$deb" Version)
+new_version=$old_version+e2e1
+rm -rf "$work/pkg/repack"
+dpkg-deb -R "$deb" "$work/pkg/repack"
+sed -i "s/^Version: .*/Version: $new_version/" "$work/pkg/repack/DEBIAN/control"
+new_deb=$work/pkg/supervisord_${new_version}_upgrade.deb
+dpkg-deb -b "$work/pkg/repack" "$new_deb" >/dev/null || fail "dpkg-deb -b of the bumped package failed"
+expect_rc 0 "dpkg -i (upgrade to $new_version)" ns_run timeout 120 dpkg -i "$new_deb"
+upgrade_out=$E2E_OUT
+[[ $(ns_run dpkg-query -W -f '${Version}' supervisord) == "$new_version" ]] || fail "the upgrade did not install $new_version"
+[[ $(ns_run systemctl is-active supervisord) == active ]] || fail "the service is not active after the upgrade"
+new_main=$(ns_run systemctl show -p MainPID --value supervisord)
+[[ $new_main == "$old_main" ]] || fail "the upgrade restarted the daemon (MainPID $old_main -> $new_main)"
+[[ $(sleeper_pid) == "$old_sleeper" ]] || fail "the upgrade restarted upgrade-sleeper (pid $old_sleeper -> $(sleeper_pid))"
+expect_contains "$upgrade_out" "systemctl restart supervisord" "dpkg -i tells when the new version runs"
+pass "$old_version -> $new_version; daemon pid $old_main and service pid $old_sleeper survived"
+# Not a package file: it would keep /etc/supervisord after the purge below.
+ns_run rm /etc/supervisord/e2e-upgrade.yaml
+expect_rc 0 "systemctl reload" ns_run timeout 60 systemctl reload supervisord
 
 step "dpkg -r"
 expect_rc 0 "dpkg -r" ns_run timeout 120 dpkg -r supervisord
