@@ -5,7 +5,8 @@
 #   conffiles; `dpkg -i` installs and starts the service (empty configuration, active, on the bus);
 #   `dpkg -i` of a newer version restarts neither the daemon nor its services (same PIDs);
 #   `dpkg -r` stops it and removes every file but the conffile; `dpkg -P` removes that too.
-# Exit 0 pass, 1 fail, 77 skipped (no namespaces or no dpkg here).
+# Exit 0 pass, 1 fail, 77 skipped (no namespaces or no dpkg here; with CI=true a skip exits 1, see
+# lib/namespace.sh ns_skip).
 #
 # Usage: deb_e2e.sh --build-dir DIR [--keep]
 set -euo pipefail
