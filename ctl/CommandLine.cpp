@@ -79,12 +79,11 @@ void apply(Invocation& inv, const OptionSpec& spec, const std::string& value) {
     auto& g = inv.global;
     const std::string& n = spec.longName;
     if (n == "--user")
-        g.bus = BusKind::Session;
+        g.userScope = true;
     else if (n == "--system")
-        g.bus = BusKind::System;
+        g.userScope = false;
     else if (n == "--host") {
         if (value.empty()) throw UsageError("--host needs [USER@]HOST");
-        g.bus = BusKind::Remote;
         g.host = value;
     } else if (n == "--json")
         g.json = true;
@@ -110,6 +109,22 @@ void apply(Invocation& inv, const OptionSpec& spec, const std::string& value) {
     else if (n == "--signal") {
         if (value.empty()) throw UsageError("--signal needs a signal name or number");
         inv.signal = value;
+    }
+}
+
+// Scope and machine are independent options, as in systemctl: `-H HOST --system` is HOST's system bus.
+// The user instance of another machine is out of reach (ssh reaches its system bus only), so
+// `-H HOST --user`, in either order, is refused rather than silently losing one of the two: that
+// made `supctl -H prod --user stop all` stop the local user's processes.
+void chooseBus(GlobalOptions& g) {
+    if (!g.host.empty()) {
+        if (g.userScope)
+            throw ConflictingOptions("cannot access the user instance remotely: --user and -H/--host " +
+                                     g.host + " do not combine (ssh reaches the system bus of " + g.host +
+                                     " only)");
+        g.bus = BusKind::Remote;
+    } else {
+        g.bus = g.userScope ? BusKind::Session : BusKind::System;
     }
 }
 
@@ -222,6 +237,7 @@ Invocation parseCommandLine(const std::vector<std::string>& argv) {
             break;
         }
     }
+    chooseBus(inv.global);
     if (!positional.empty()) {
         inv.command = positional.front();
         inv.args.assign(positional.begin() + 1, positional.end());

@@ -15,11 +15,20 @@ struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// Bus options that contradict each other (`-H HOST --user`). systemctl refuses them with exit 1
+// ("Cannot access user instance remotely."), never picking one silently; so does supctl.
+struct ConflictingOptions : UsageError {
+    using UsageError::UsageError;
+};
+
 enum class BusKind { System, Session, Remote };
 
 struct GlobalOptions {
+    // --user/--system choose the scope (the last one wins, as in systemctl) and -H/--host the machine;
+    // the two combine into `bus` once the whole command line is read.
     BusKind bus = BusKind::System;
-    std::string host;  // [USER@]HOST when bus == Remote
+    bool userScope = false;  // --user
+    std::string host;        // [USER@]HOST when bus == Remote
     bool json = false;
     bool noBlock = false;
     // How long start/stop/restart/shutdown wait for the outcome; nullopt = no limit.

@@ -31,7 +31,7 @@ PATTERN is a shell glob over instance and group names ('web', 'web@*', 'all').
 Options:
       --user                 Talk to the supervisord of the session bus
       --system               Talk to the supervisord of the system bus (default)
-  -H, --host=[USER@]HOST     Talk to the system bus of HOST over ssh
+  -H, --host=[USER@]HOST     Talk to the system bus of HOST over ssh (not with --user)
       --json                 Machine-readable output
       --no-block             Do not wait for start/stop/restart/shutdown to finish
       --timeout=SECS         How long to wait for them (default 30; 0 or infinity: no limit)

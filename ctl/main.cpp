@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
     Invocation inv;
     try {
         inv = parseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+    } catch (const ConflictingOptions& e) {
+        printErr(e.what());
+        return kExitFailure;  // systemctl's exit status for the same refusal
     } catch (const UsageError& e) {
         printErr(std::string(e.what()) + "\nTry 'supctl --help'.");
         return kExitUsage;

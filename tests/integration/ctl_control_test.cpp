@@ -172,6 +172,28 @@ services:
     EXPECT_TRUE(bad.out.empty()) << bad.out;
 }
 
+TEST_F(CtlControl, HostWithUserIsRefusedAndTouchesNothing) {
+    // The session bus here is the daemon's bus: before the fix --user won over -H and this stopped it.
+    startDaemon(R"(
+services:
+  up:
+    command: ["/bin/sleep", "1000"]
+    start_seconds: 0s
+)");
+    ASSERT_TRUE(daemon->waitState("up", "RUNNING"));
+    const pid_t pid = daemon->pidOf("up");
+    for (auto argv :
+         std::vector<std::vector<std::string>>{{SUPCTL_BIN, "-H", "prod", "--user", "stop", "all"},
+                                               {SUPCTL_BIN, "--user", "-H", "prod", "stop", "all"}}) {
+        auto r = runCommand(
+            argv, {{"DBUS_SYSTEM_BUS_ADDRESS", bus.address()}, {"DBUS_SESSION_BUS_ADDRESS", bus.address()}});
+        EXPECT_EQ(r.exitCode, 1) << "systemctl's exit status for the same refusal\n" << r.out << r.err;
+        EXPECT_NE(r.err.find("supctl: cannot access the user instance remotely"), std::string::npos) << r.err;
+    }
+    EXPECT_EQ(daemon->stateOf("up"), "RUNNING");
+    EXPECT_EQ(daemon->pidOf("up"), pid);
+}
+
 TEST_F(CtlControl, NobodyMayReadButNotChangeState) {
     startDaemon(R"(
 services:

@@ -45,6 +45,34 @@ TEST(CtlCommandLine, HostSelectsTheRemoteSystemBusInEverySpelling) {
     }
 }
 
+TEST(CtlCommandLine, HostAndUserTogetherAreRefusedInEitherOrder) {
+    // The last bus option used to win: `-H prod --user stop all` stopped the local user's processes.
+    for (auto argv : std::vector<std::vector<std::string>>{{"-H", "prod", "--user", "stop", "all"},
+                                                           {"--user", "-H", "prod", "stop", "all"},
+                                                           {"stop", "all", "--host=prod", "--user"},
+                                                           {"--user", "-Hprod", "status"}})
+        EXPECT_THROW(parse(argv), ConflictingOptions) << argv[0] << " " << argv[1];
+    try {
+        parse({"-H", "prod", "--user", "stop", "all"});
+    } catch (const ConflictingOptions& e) {
+        EXPECT_NE(std::string(e.what()).find("user instance remotely"), std::string::npos) << e.what();
+    }
+}
+
+TEST(CtlCommandLine, ScopeAndHostAreIndependentAsInSystemctl) {
+    // --system with a host is that host's system bus, in either order; the host is never dropped.
+    for (auto argv : std::vector<std::vector<std::string>>{{"-H", "prod", "--system", "status"},
+                                                           {"--system", "-H", "prod", "status"},
+                                                           {"--user", "--system", "-H", "prod", "status"}}) {
+        auto inv = parse(argv);
+        EXPECT_EQ(inv.global.bus, BusKind::Remote);
+        EXPECT_EQ(inv.global.host, "prod");
+    }
+    // Between --user and --system the last one wins, as in systemctl.
+    EXPECT_EQ(parse({"--user", "--system", "status"}).global.bus, BusKind::System);
+    EXPECT_EQ(parse({"--system", "--user", "status"}).global.bus, BusKind::Session);
+}
+
 TEST(CtlCommandLine, TailTakesFollowLinesAndStderr) {
     auto inv = parse({"tail", "-f", "-n", "5", "--stderr", "web@0"});
     EXPECT_EQ(inv.command, "tail");
