@@ -58,8 +58,10 @@ std::string BusTarget::unreachableHint() const {
 
 Failure connectFailure(const std::string& errorName, const std::string& errorMessage,
                        const BusTarget& target) {
-    return {kExitFailure, "cannot reach supervisord on " + target.describe() + ": " +
-                              orName(errorMessage, errorName) + " " + target.unreachableHint()};
+    return {kExitFailure,
+            "cannot reach supervisord on " + target.describe() + ": " + orName(errorMessage, errorName) +
+                " " + target.unreachableHint(),
+            true};
 }
 
 Failure callFailure(const std::string& errorName, const std::string& errorMessage, const BusTarget& target) {
@@ -67,8 +69,10 @@ Failure callFailure(const std::string& errorName, const std::string& errorMessag
     const std::string what = orName(errorMessage, errorName);
     if (errorName == "org.freedesktop.DBus.Error.ServiceUnknown" ||
         errorName == "org.freedesktop.DBus.Error.NameHasNoOwner")
-        return {kExitFailure, "cannot reach supervisord on " + target.describe() +
-                                  ": io.supervisord is not on the bus " + target.unreachableHint()};
+        return {kExitFailure,
+                "cannot reach supervisord on " + target.describe() + ": io.supervisord is not on the bus " +
+                    target.unreachableHint(),
+                true};
     if (isUnreachable(errorName)) return connectFailure(errorName, errorMessage, target);
     if (errorName == kNoSuchProcess) return {kExitNoSuchProcess, what};
     if (errorName == kAccessDenied)
@@ -84,6 +88,11 @@ Failure callFailure(const std::string& errorName, const std::string& errorMessag
         return {kExitFailure,
                 "supervisord does not know this request; is it older than supctl? (" + what + ")"};
     return {kExitFailure, what};
+}
+
+int exitCodeFor(const std::string& command, const Failure& f) {
+    const bool statusQuery = command == "status" || command == "is-active" || command == "is-failed";
+    return f.unreachable && statusQuery ? kExitStatusUnknown : f.exitCode;
 }
 
 }  // namespace sup::ctl

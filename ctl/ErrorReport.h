@@ -19,7 +19,8 @@ struct BusTarget {
 
 struct Failure {
     int exitCode;
-    std::string message;  // without the "supctl: " prefix
+    std::string message;       // without the "supctl: " prefix
+    bool unreachable = false;  // nobody answers at io.supervisord (no bus, or not on it)
 };
 
 // An error raised while opening the bus connection: always "cannot reach".
@@ -28,6 +29,10 @@ Failure connectFailure(const std::string& errorName, const std::string& errorMes
 
 // An error reply to a call.
 Failure callFailure(const std::string& errorName, const std::string& errorMessage, const BusTarget& target);
+
+// The exit code of `command` for a failure: the status queries (status, is-active, is-failed) exit
+// kExitStatusUnknown when the daemon cannot be reached, every other command f.exitCode.
+int exitCodeFor(const std::string& command, const Failure& f);
 
 namespace bus_errors {
 using namespace sup::bus::errors;  // the daemon's error names

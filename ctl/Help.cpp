@@ -38,7 +38,8 @@ Options:
   -h, --help                 Show this help (or a command's, after the command)
       --version              Show supctl's version
 
-Exit status: 0 ok, 1 failure, 2 usage error, 3 not running, 4 no such process.
+Exit status: 0 ok, 1 failure, 2 usage error, 3 not running, 4 no such process
+(and for status: supervisord cannot be reached, LSB's "status unknown").
 Colours are used only on a terminal and never when NO_COLOR is set.
 )";
 }
@@ -52,7 +53,8 @@ every process matching PATTERN (all when none is given).
 --json prints an array of objects with the keys name, group, state, pid, restarts, exit_status,
 last_exit, spawn_error, reason, started_at, state_since, next_start, cpu_usec, max_rss_kib, command,
 source_file, source_line, priority (times in CLOCK_REALTIME microseconds, 0 = never).
-Exit status: 0 when every listed process is RUNNING, 3 when one is not, 4 when a pattern matches nothing.
+Exit status: 0 when every listed process is RUNNING, 3 when one is not, 4 when a pattern matches nothing
+or supervisord cannot be reached (LSB: status unknown).
 )"},
         {"show", R"(Usage: supctl show [--json] [-p KEY[,KEY...]] [--value] [NAME]
 

@@ -81,12 +81,12 @@ int main(int argc, char** argv) {
     } catch (const ConnectError& e) {
         Failure f = connectFailure(e.name, e.what(), target);
         printErr(f.message);
-        return f.exitCode;
+        return exitCodeFor(inv.command, f);
     } catch (const sdbus::Error& e) {
         if (interrupted()) return kExitOk;  // Ctrl-C during a call is how `tail -f` ends
         Failure f = callFailure(e.getName(), e.getMessage(), target);
         printErr(f.message);
-        return f.exitCode;
+        return exitCodeFor(inv.command, f);
     } catch (const std::exception& e) {
         printErr(e.what());
         return kExitFailure;

@@ -269,8 +269,9 @@ bool Daemon::waitReady(std::chrono::milliseconds timeout) {
     return waitFor(
                [&] {
                    if (!running()) return true;  // fail fast: the caller checks running()
+                   // 4 is "status unknown": nobody answers yet (status without a pattern matches all).
                    int rc = ctl({"status"}).exitCode;
-                   return rc == 0 || rc == 3 || rc == 4;
+                   return rc == 0 || rc == 3;
                },
                timeout) &&
            running();

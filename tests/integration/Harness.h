@@ -80,7 +80,7 @@ class Daemon {
            std::map<std::string, std::string> extraEnv = {});
     ~Daemon();  // SIGKILL if still running
 
-    // Waits until the daemon answers on the bus (supctl status exits with 0, 3 or 4).
+    // Waits until the daemon answers on the bus (supctl status exits with 0 or 3).
     bool waitReady(std::chrono::milliseconds timeout = 20s);
     // SIGTERM and wait for the exit; returns the exit code (or 128+signal), -1 on timeout.
     int terminate(std::chrono::milliseconds timeout = 30s);

@@ -199,24 +199,29 @@ TEST_F(CtlQuery, UsageErrorsExitTwo) {
     EXPECT_NE(help.out.find("Usage: supctl tail"), std::string::npos);
 }
 
-TEST(CtlUnreachable, NoDaemonOnTheBusIsExitOneWithAHint) {
+TEST(CtlUnreachable, NoDaemonOnTheBusIsStatusUnknownWithAHint) {
     TestBus bus;
     auto r = runCommand({SUPCTL_BIN, "status"}, {{"DBUS_SYSTEM_BUS_ADDRESS", bus.address()}});
-    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_EQ(r.exitCode, 4) << "LSB: program or service status is unknown";
     EXPECT_NE(r.err.find("supctl: cannot reach supervisord on the system bus"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("try --user"), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+    // Commands that are not status queries still report a plain failure.
+    auto stop = runCommand({SUPCTL_BIN, "stop", "all"}, {{"DBUS_SYSTEM_BUS_ADDRESS", bus.address()}});
+    EXPECT_EQ(stop.exitCode, 1) << stop.err;
+    auto pid = runCommand({SUPCTL_BIN, "pid"}, {{"DBUS_SYSTEM_BUS_ADDRESS", bus.address()}});
+    EXPECT_EQ(pid.exitCode, 1) << pid.err;
 }
 
-TEST(CtlUnreachable, NoBusAtAllIsExitOneWithAHint) {
+TEST(CtlUnreachable, NoBusAtAllIsStatusUnknownWithAHint) {
     TempDir dir("supnobus");
     auto r = runCommand({SUPCTL_BIN, "status"},
                         {{"DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + dir / "missing.sock"}});
-    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_EQ(r.exitCode, 4);
     EXPECT_NE(r.err.find("cannot reach supervisord on the system bus"), std::string::npos) << r.err;
     auto user = runCommand({SUPCTL_BIN, "--user", "status"},
                            {{"DBUS_SESSION_BUS_ADDRESS", "unix:path=" + dir / "missing.sock"}});
-    EXPECT_EQ(user.exitCode, 1);
+    EXPECT_EQ(user.exitCode, 4);
     EXPECT_NE(user.err.find("on the session bus"), std::string::npos) << user.err;
 }
 

@@ -34,6 +34,24 @@ TEST(CtlErrors, ADaemonMissingFromTheBusIsUnreachable) {
     EXPECT_EQ(callFailure("org.freedesktop.DBus.Error.Disconnected", "gone", kSystem).exitCode, kExitFailure);
 }
 
+TEST(CtlErrors, StatusQueriesOfAnUnreachableDaemonExitFourAsLsbStatusUnknown) {
+    const Failure unopenable = connectFailure("org.freedesktop.DBus.Error.FileNotFound", "no bus", kSystem);
+    const Failure offTheBus = callFailure("org.freedesktop.DBus.Error.ServiceUnknown", "not here", kSystem);
+    const Failure dropped = callFailure("org.freedesktop.DBus.Error.Disconnected", "gone", kSystem);
+    for (const Failure* f : {&unopenable, &offTheBus, &dropped}) {
+        EXPECT_TRUE(f->unreachable) << f->message;
+        for (auto* command : {"status", "is-active", "is-failed"})
+            EXPECT_EQ(exitCodeFor(command, *f), kExitStatusUnknown) << command << ": " << f->message;
+        for (auto* command : {"stop", "start", "show", "pid", "reload", "doctor"})
+            EXPECT_EQ(exitCodeFor(command, *f), kExitFailure) << command << ": " << f->message;
+    }
+    // A daemon that answers keeps its own exit codes, status included.
+    const Failure denied = callFailure(bus_errors::kAccessDenied, "no", kSystem);
+    EXPECT_FALSE(denied.unreachable);
+    EXPECT_EQ(exitCodeFor("status", denied), kExitFailure);
+    EXPECT_EQ(exitCodeFor("status", callFailure(bus_errors::kInvalidArgument, "bad", kSystem)), kExitUsage);
+}
+
 TEST(CtlErrors, NoSuchProcessExitsWithFour) {
     auto f = callFailure(bus_errors::kNoSuchProcess, "no process matches 'nope'", kSystem);
     EXPECT_EQ(f.exitCode, kExitNoSuchProcess);
