@@ -17,6 +17,8 @@ const std::map<std::string, std::set<std::string>>& commandOptions() {
         {"tail", {"--follow", "--lines", "--stderr"}},
         {"show", {"--property", "--value"}},
         {"signal", {"--signal"}},
+        {"is-active", {"--quiet"}},
+        {"is-failed", {"--quiet"}},
     };
     return table;
 }
@@ -36,6 +38,7 @@ const std::vector<OptionSpec>& optionSpecs() {
         {"--help", 'h', Arity::None},    {"--version", 0, Arity::None},  {"--no-pager", 0, Arity::None},
         {"--follow", 'f', Arity::None},  {"--lines", 'n', Arity::One},   {"--stderr", 0, Arity::None},
         {"--property", 'p', Arity::One}, {"--value", 0, Arity::None},    {"--signal", 's', Arity::One},
+        {"--quiet", 'q', Arity::None},
     };
     return specs;
 }
@@ -106,6 +109,8 @@ void apply(Invocation& inv, const OptionSpec& spec, const std::string& value) {
         splitCommaList(value, inv.properties);
     else if (n == "--value")
         inv.valueOnly = true;
+    else if (n == "--quiet")
+        inv.quiet = true;
     else if (n == "--signal") {
         if (value.empty()) throw UsageError("--signal needs a signal name or number");
         inv.signal = value;
@@ -138,7 +143,7 @@ void checkArgumentCount(const Invocation& inv) {
     const auto& c = inv.command;
     const auto n = inv.args.size();
     auto fail = [&](const std::string& what) { throw UsageError("'" + c + "' " + what); };
-    if (c == "start" || c == "stop" || c == "restart") {
+    if (c == "start" || c == "stop" || c == "restart" || c == "is-active" || c == "is-failed") {
         if (n == 0) fail("needs at least one PATTERN (a name, a glob like 'web@*', a group, or 'all')");
     } else if (c == "signal") {
         if (inv.signal.empty()) fail("needs a signal and at least one PATTERN, e.g. 'supctl signal HUP web'");
@@ -157,9 +162,9 @@ void checkArgumentCount(const Invocation& inv) {
 }  // namespace
 
 const std::vector<std::string>& knownCommands() {
-    static const std::vector<std::string> commands = {"status", "show",   "start",    "stop", "restart",
-                                                      "signal", "reload", "shutdown", "tail", "pid",
-                                                      "limits", "doctor", "version",  "help"};
+    static const std::vector<std::string> commands = {
+        "status", "is-active", "is-failed", "show", "start",  "stop",   "restart", "signal",
+        "reload", "shutdown",  "tail",      "pid",  "limits", "doctor", "version", "help"};
     return commands;
 }
 

@@ -51,6 +51,8 @@ struct Invocation {
     bool valueOnly = false;               // --value
     // signal
     std::string signal;  // -s/--signal, or the first argument of `signal`
+    // is-active, is-failed
+    bool quiet = false;  // -q/--quiet: the exit code only
 };
 
 // The commands supctl knows, in the order `--help` lists them.

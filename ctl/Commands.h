@@ -32,6 +32,8 @@ class Context {
 };
 
 int runStatus(Context& c);
+int runIsActive(Context& c);
+int runIsFailed(Context& c);
 int runShow(Context& c);
 int runPid(Context& c);
 int runStart(Context& c);

@@ -11,6 +11,8 @@ Control supervisord over D-Bus.
 
 Commands:
   status [PATTERN...]        Show processes (exit 3 if one is not RUNNING, 4 if a pattern matches nothing)
+  is-active PATTERN...       Print active/inactive/... per process; exit 0 if every one is active
+  is-failed PATTERN...       Print the same; exit 0 if any one is failed (FATAL)
   show [NAME]                Show every property of a process (or of the daemon) as KEY=VALUE
   start PATTERN...           Start processes and wait until they are RUNNING
   stop PATTERN...            Stop processes and wait until they have stopped
@@ -55,6 +57,21 @@ last_exit, spawn_error, reason, started_at, state_since, next_start, cpu_usec, m
 source_file, source_line, priority (times in CLOCK_REALTIME microseconds, 0 = never).
 Exit status: 0 when every listed process is RUNNING, 3 when one is not, 4 when a pattern matches nothing
 or supervisord cannot be reached (LSB: status unknown).
+)"},
+        {"is-active", R"(Usage: supctl is-active [-q] PATTERN...
+
+Print the state of every process matching PATTERN in systemd's words, one per line, and exit 0 when
+every one is active (and every PATTERN matched), 3 when one is not, 4 when a PATTERN matches nothing
+(it prints "inactive") or supervisord cannot be reached.
+  RUNNING, STARTING -> active      BACKOFF -> activating     STOPPING -> deactivating
+  STOPPED, EXITED   -> inactive    FATAL   -> failed
+  -q, --quiet   Print nothing; only the exit status
+)"},
+        {"is-failed", R"(Usage: supctl is-failed [-q] PATTERN...
+
+Print the state of every process matching PATTERN as is-active does, and exit 0 when any one is
+failed (FATAL), 1 when none is, 4 when a PATTERN matches nothing or supervisord cannot be reached.
+  -q, --quiet   Print nothing; only the exit status
 )"},
         {"show", R"(Usage: supctl show [--json] [-p KEY[,KEY...]] [--value] [NAME]
 

@@ -1,9 +1,11 @@
-// status, show, pid: reading state, never changing it.
+// status, is-active, is-failed, show, pid: reading state, never changing it.
 #include <chrono>
+#include <map>
 #include <set>
 
 #include <sdbus-c++/Error.h>
 
+#include "ctl/ActiveState.h"
 #include "ctl/Commands.h"
 #include "ctl/ExitCode.h"
 #include "ctl/JsonOutput.h"
@@ -45,6 +47,40 @@ std::vector<std::string> matchEach(Context& c, const std::vector<std::string>& p
     return names;
 }
 
+// is-active/is-failed: one line per matched instance (in the order of the patterns), systemd's
+// ActiveState word unless --quiet; a pattern that matches nothing prints "inactive", as systemctl does
+// for a unit that is not found, and says nothing on stderr.
+StateCheck checkStates(Context& c) {
+    std::map<std::string, std::string> stateOf;
+    for (const auto& p : c.bus().listProcesses()) stateOf[p.name] = p.state;
+    StateCheck check;
+    std::set<std::string> seen;
+    std::string lines;
+    for (const auto& pattern : c.inv().args) {
+        std::vector<std::string> names;
+        try {
+            names = c.bus().match({pattern});
+        } catch (const sdbus::Error& e) {
+            if (!isNoSuchProcess(e)) throw;
+        }
+        bool any = false;
+        for (const auto& name : names) {
+            auto it = stateOf.find(name);
+            if (it == stateOf.end()) continue;  // gone between the two calls
+            any = true;
+            if (!seen.insert(name).second) continue;
+            check.states.push_back(it->second);
+            lines += activeStateOf(it->second) + "\n";
+        }
+        if (!any) {
+            check.unmatched = true;
+            lines += "inactive\n";
+        }
+    }
+    if (!c.inv().quiet) c.out(lines);
+    return check;
+}
+
 }  // namespace
 
 int runStatus(Context& c) {
@@ -69,6 +105,14 @@ int runStatus(Context& c) {
         c.out("No processes are configured.\n");
     }
     return statusExitCode(listed, unmatched);
+}
+
+int runIsActive(Context& c) {
+    return isActiveExitCode(checkStates(c));
+}
+
+int runIsFailed(Context& c) {
+    return isFailedExitCode(checkStates(c));
 }
 
 int runShow(Context& c) {

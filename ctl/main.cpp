@@ -22,9 +22,20 @@ using Runner = int (*)(Context&);
 
 const std::map<std::string, Runner>& runners() {
     static const std::map<std::string, Runner> table = {
-        {"status", runStatus},     {"show", runShow},       {"pid", runPid},       {"start", runStart},
-        {"stop", runStop},         {"restart", runRestart}, {"signal", runSignal}, {"reload", runReload},
-        {"shutdown", runShutdown}, {"tail", runTail},       {"limits", runLimits}, {"doctor", runDoctor},
+        {"status", runStatus},
+        {"is-active", runIsActive},
+        {"is-failed", runIsFailed},
+        {"show", runShow},
+        {"pid", runPid},
+        {"start", runStart},
+        {"stop", runStop},
+        {"restart", runRestart},
+        {"signal", runSignal},
+        {"reload", runReload},
+        {"shutdown", runShutdown},
+        {"tail", runTail},
+        {"limits", runLimits},
+        {"doctor", runDoctor},
         {"version", runVersion},
     };
     return table;

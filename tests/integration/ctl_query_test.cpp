@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "integration/DaemonTest.h"
 #include "integration/Harness.h"
 
 using namespace sup::test;
@@ -197,6 +198,60 @@ TEST_F(CtlQuery, UsageErrorsExitTwo) {
     auto help = daemon->ctl({"tail", "--help"});
     EXPECT_EQ(help.exitCode, 0);
     EXPECT_NE(help.out.find("Usage: supctl tail"), std::string::npos);
+}
+
+using CtlIsActive = DaemonTest;
+
+TEST_F(CtlIsActive, PrintsSystemdStatesAndExitsAsSystemctl) {
+    startDaemon(R"(
+services:
+  up:
+    command: ["/bin/sleep", "1000"]
+    start_seconds: 0s
+  off:
+    command: ["/bin/sleep", "1000"]
+    autostart: false
+  ghost:
+    command: ["/nonexistent/binary"]
+    start_retries: 0
+  web:
+    command: ["/bin/sleep", "1000"]
+    numprocs: 2
+    start_seconds: 0s
+)");
+    ASSERT_TRUE(daemon->waitState("up", "RUNNING")) << daemon->log();
+    ASSERT_TRUE(daemon->waitState("ghost", "FATAL")) << daemon->log();
+    ASSERT_TRUE(daemon->waitState("web@0", "RUNNING") && daemon->waitState("web@1", "RUNNING"));
+
+    auto up = daemon->ctl({"is-active", "up"});
+    EXPECT_EQ(up.exitCode, 0) << up.err;
+    EXPECT_EQ(up.out, "active\n");
+    auto group = daemon->ctl({"is-active", "web"});
+    EXPECT_EQ(group.exitCode, 0) << group.err;
+    EXPECT_EQ(group.out, "active\nactive\n");
+    auto mixed = daemon->ctl({"is-active", "up", "off", "ghost"});
+    EXPECT_EQ(mixed.exitCode, 3) << mixed.err;
+    EXPECT_EQ(mixed.out, "active\ninactive\nfailed\n");
+    auto quiet = daemon->ctl({"is-active", "-q", "off"});
+    EXPECT_EQ(quiet.exitCode, 3);
+    EXPECT_EQ(quiet.out, "");
+    auto none = daemon->ctl({"is-active", "nope"});
+    EXPECT_EQ(none.exitCode, 4);
+    EXPECT_EQ(none.out, "inactive\n");
+    EXPECT_EQ(none.err, "") << "quiet like systemctl";
+
+    auto failed = daemon->ctl({"is-failed", "up", "ghost"});
+    EXPECT_EQ(failed.exitCode, 0) << failed.err;
+    EXPECT_EQ(failed.out, "active\nfailed\n");
+    auto healthy = daemon->ctl({"is-failed", "--quiet", "up", "off"});
+    EXPECT_EQ(healthy.exitCode, 1) << healthy.err;
+    EXPECT_EQ(healthy.out, "");
+    EXPECT_EQ(daemon->ctl({"is-failed", "nope"}).exitCode, 4);
+
+    // Asking about a stopped daemon: status unknown, not "not running".
+    ASSERT_EQ(daemon->terminate(), 0);
+    EXPECT_EQ(daemon->ctl({"is-active", "up"}).exitCode, 4);
+    EXPECT_EQ(daemon->ctl({"is-failed", "up"}).exitCode, 4);
 }
 
 TEST(CtlUnreachable, NoDaemonOnTheBusIsStatusUnknownWithAHint) {
