@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include "Suggest.h"
+
 namespace sup::ctl {
 
 namespace {
@@ -249,7 +251,7 @@ Invocation parseCommandLine(const std::vector<std::string>& argv) {
     }
     const auto& known = knownCommands();
     if (!inv.command.empty() && std::find(known.begin(), known.end(), inv.command) == known.end())
-        throw UsageError("unknown command '" + inv.command + "'");
+        throw UsageError("unknown command '" + inv.command + "'" + config::didYouMean(inv.command, known));
     if (inv.command.empty() && !inv.global.help && !inv.global.version) inv.command = "status";
     // `signal HUP web`: the first argument is the signal unless -s gave one.
     if (inv.command == "signal" && inv.signal.empty() && !inv.args.empty()) {

@@ -8,6 +8,7 @@
 
 #include <sdbus-c++/Error.h>
 
+#include "Suggest.h"
 #include "ctl/Commands.h"
 #include "ctl/ErrorReport.h"
 #include "ctl/ExitCode.h"
@@ -56,7 +57,7 @@ int answerLocally(const Invocation& inv) {
         }
         std::string text = commandHelp(topic);
         if (text.empty()) {
-            printErr("unknown command '" + topic + "'");
+            printErr("unknown command '" + topic + "'" + sup::config::didYouMean(topic, knownCommands()));
             return kExitUsage;
         }
         writeAll(STDOUT_FILENO, text);

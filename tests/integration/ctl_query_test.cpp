@@ -194,6 +194,13 @@ TEST_F(CtlQuery, UsageErrorsExitTwo) {
     auto r = daemon->ctl({"frobnicate"});
     EXPECT_EQ(r.exitCode, 2);
     EXPECT_NE(r.err.find("supctl: unknown command 'frobnicate'"), std::string::npos) << r.err;
+    auto typo = daemon->ctl({"stauts"});
+    EXPECT_EQ(typo.exitCode, 2);
+    EXPECT_NE(typo.err.find("supctl: unknown command 'stauts' (did you mean 'status'?)"), std::string::npos)
+        << typo.err;
+    auto helpTypo = daemon->ctl({"help", "tial"});
+    EXPECT_EQ(helpTypo.exitCode, 2);
+    EXPECT_NE(helpTypo.err.find("(did you mean 'tail'?)"), std::string::npos) << helpTypo.err;
     EXPECT_EQ(daemon->ctl({"start"}).exitCode, 2);
     auto help = daemon->ctl({"tail", "--help"});
     EXPECT_EQ(help.exitCode, 0);

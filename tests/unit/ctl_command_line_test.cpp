@@ -101,6 +101,24 @@ TEST(CtlCommandLine, UnknownCommandsAndOptionsAreUsageErrors) {
     EXPECT_THROW(parse({"tail", "-n", "ten", "web"}), UsageError);
 }
 
+std::string usageErrorOf(std::vector<std::string> argv) {
+    try {
+        parse(argv);
+    } catch (const UsageError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST(CtlCommandLine, UnknownCommandsSuggestTheClosestOne) {
+    EXPECT_EQ(usageErrorOf({"stauts"}), "unknown command 'stauts' (did you mean 'status'?)");
+    EXPECT_EQ(usageErrorOf({"restrat", "web"}), "unknown command 'restrat' (did you mean 'restart'?)");
+    EXPECT_EQ(usageErrorOf({"is-actve", "web"}), "unknown command 'is-actve' (did you mean 'is-active'?)");
+    EXPECT_EQ(usageErrorOf({"--json", "lmits"}), "unknown command 'lmits' (did you mean 'limits'?)");
+    EXPECT_EQ(usageErrorOf({"frobnicate"}), "unknown command 'frobnicate'")
+        << "no suggestion when nothing is close";
+}
+
 TEST(CtlCommandLine, ArgumentCountsAreChecked) {
     EXPECT_THROW(parse({"start"}), UsageError);
     EXPECT_THROW(parse({"stop"}), UsageError);
