@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "SignalNames.h"
 #include "Suggest.h"
 
 namespace sup::ctl {
@@ -135,6 +136,31 @@ void chooseBus(GlobalOptions& g) {
     }
 }
 
+// kill(1)'s spelling of the signal: "-9", "-KILL", "-SIGKILL", "-HUP" (never read as -H UP).
+bool isKillStyleSignal(const std::string& arg) {
+    if (arg.size() < 2 || arg[0] != '-' || arg[1] == '-') return false;
+    try {
+        config::parseSignal(std::string_view(arg).substr(1));
+        return true;
+    } catch (const std::invalid_argument&) {
+        return false;
+    }
+}
+
+// The signal is checked here, with the daemon's own parser, so a typo gets a suggestion.
+void checkSignal(const std::string& text) {
+    try {
+        config::parseSignal(text);
+    } catch (const std::invalid_argument& e) {
+        std::string name = text;
+        for (char& ch : name)
+            if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+        if (name.rfind("SIG", 0) == 0) name.erase(0, 3);
+        throw UsageError("invalid signal '" + text + "': " + e.what() +
+                         config::didYouMean(name, config::signalNames()));
+    }
+}
+
 bool isGlobal(const std::string& longName) {
     for (auto& [cmd, opts] : commandOptions())
         if (opts.count(longName)) return false;
@@ -150,6 +176,7 @@ void checkArgumentCount(const Invocation& inv) {
     } else if (c == "signal") {
         if (inv.signal.empty()) fail("needs a signal and at least one PATTERN, e.g. 'supctl signal HUP web'");
         if (n == 0) fail("needs at least one PATTERN after the signal");
+        checkSignal(inv.signal);
     } else if (c == "tail") {
         if (n != 1) fail("needs exactly one NAME");
     } else if (c == "show" || c == "pid") {
@@ -216,6 +243,12 @@ Invocation parseCommandLine(const std::vector<std::string>& argv) {
         }
         if (arg == "--") {
             optionsEnded = true;
+            continue;
+        }
+        // `signal -9 web`: where the signal of `signal` is due, a dash and a signal is that signal.
+        if (positional.size() == 1 && positional.front() == "signal" && inv.signal.empty() &&
+            isKillStyleSignal(arg)) {
+            inv.signal = arg.substr(1);
             continue;
         }
         if (arg.rfind("--", 0) == 0) {

@@ -93,9 +93,11 @@ Stop the matching processes and wait until each is STOPPED (or EXITED/FATAL).
 Stop (if running) and start the matching processes, and wait until each is RUNNING with a new PID.
 )"},
         {"signal", R"(Usage: supctl signal SIGNAL PATTERN...
+       supctl signal -SIGNAL PATTERN...
        supctl signal -s SIGNAL PATTERN...
 
-Send SIGNAL ("HUP", "SIGUSR1", "9") to the running processes matching PATTERN.
+Send SIGNAL to the running processes matching PATTERN. SIGNAL is a name with or without SIG, in any
+case, or a number: KILL, SIGKILL, 9; and as kill(1) takes it, -9, -KILL, -SIGKILL.
 )"},
         {"reload", R"(Usage: supctl reload [--json]
 

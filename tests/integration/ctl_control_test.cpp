@@ -136,6 +136,26 @@ services:
     EXPECT_EQ(daemon->stateOf("trapper"), "RUNNING");
 }
 
+TEST_F(CtlControl, SignalTakesKillStyleNamesAndNumbers) {
+    startDaemon(R"(
+services:
+  victim:
+    command: ["/bin/sleep", "1000"]
+    start_seconds: 0s
+    backoff: {initial: 10ms, max: 10ms}
+)");
+    for (const std::string spelling : {"-9", "KILL", "SIGKILL", "-SIGKILL"}) {
+        ASSERT_TRUE(daemon->waitState("victim", "RUNNING")) << daemon->log();
+        const pid_t pid = daemon->pidOf("victim");
+        auto r = daemon->ctl({"signal", spelling, "victim"});
+        EXPECT_EQ(r.exitCode, 0) << spelling << ": " << r.out << r.err;
+        EXPECT_TRUE(waitFor([&] { return !processExists(pid) || isZombie(pid); })) << spelling;
+        EXPECT_TRUE(waitFor([&] { return daemon->process("victim")["last_exit"] == "signal KILL"; }))
+            << spelling << ": " << daemon->process("victim").dump();
+        EXPECT_TRUE(waitFor([&] { return daemon->pidOf("victim") != pid && daemon->pidOf("victim") > 0; }));
+    }
+}
+
 TEST_F(CtlControl, ReloadPrintsWhatChanged) {
     startDaemon(R"(
 services:

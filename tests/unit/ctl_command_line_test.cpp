@@ -144,6 +144,36 @@ TEST(CtlCommandLine, SignalTakesTheSignalFirstOrFromDashS) {
     EXPECT_EQ(s.args, std::vector<std::string>{"web"});
 }
 
+TEST(CtlCommandLine, SignalTakesKillStyleNumbersAndNames) {
+    // `kill -9` habits: a dash and the signal where the signal is due.
+    for (auto [argv, signal] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+             {{"signal", "-9", "web"}, "9"},
+             {{"signal", "-KILL", "web"}, "KILL"},
+             {{"signal", "-SIGKILL", "web"}, "SIGKILL"},
+             {{"signal", "-HUP", "web"}, "HUP"},  // not -H with host "UP"
+             {{"--json", "signal", "-term", "web"}, "term"},
+             {{"signal", "KILL", "web"}, "KILL"},
+             {{"signal", "SIGKILL", "web"}, "SIGKILL"},
+             {{"signal", "9", "web"}, "9"},
+             {{"signal", "-s", "9", "web"}, "9"},
+             {{"signal", "--signal=SIGKILL", "web"}, "SIGKILL"}}) {
+        auto inv = parse(argv);
+        EXPECT_EQ(inv.signal, signal) << argv[1];
+        EXPECT_EQ(inv.args, std::vector<std::string>{"web"}) << argv[1];
+        EXPECT_EQ(inv.global.bus, BusKind::System) << argv[1];
+    }
+    // Only where the signal is due: after it, a dash is an option again.
+    EXPECT_THROW(parse({"signal", "HUP", "-9", "web"}), UsageError);
+    EXPECT_THROW(parse({"status", "-9"}), UsageError);
+}
+
+TEST(CtlCommandLine, AnInvalidSignalIsAUsageErrorWithASuggestion) {
+    EXPECT_THROW(parse({"signal", "NOTASIGNAL", "web"}), UsageError);
+    EXPECT_THROW(parse({"signal", "-s", "99", "web"}), UsageError);
+    EXPECT_NE(usageErrorOf({"signal", "SIGTREM", "web"}).find("(did you mean 'TERM'?)"), std::string::npos)
+        << usageErrorOf({"signal", "SIGTREM", "web"});
+}
+
 TEST(CtlCommandLine, DoubleDashEndsOptions) {
     auto inv = parse({"status", "--", "-weird-name"});
     EXPECT_EQ(inv.args, std::vector<std::string>{"-weird-name"});
