@@ -1,6 +1,8 @@
 // limits, doctor: why forks fail and what is wrong with a running process.
 #include <set>
 
+#include <sdbus-c++/Error.h>
+
 #include "ctl/Commands.h"
 #include "ctl/DoctorView.h"
 #include "ctl/ExitCode.h"
@@ -15,34 +17,56 @@ int runLimits(Context& c) {
     return kExitOk;
 }
 
-int runDoctor(Context& c) {
-    BusClient& bus = c.bus();
-    // The daemon checks live processes only: ask about the running ones among those named, and
-    // say which named ones have no process. Without names it checks every running instance.
+namespace {
+
+struct DoctorRun {
     std::vector<std::string> checked, notRunning;
-    if (!c.inv().args.empty()) {
-        auto names = bus.match(c.inv().args);
-        std::set<std::string> named(names.begin(), names.end());
+    std::vector<DoctorFinding> findings;
+};
+
+// The daemon checks live processes only: ask about the running ones among those named, and note
+// which named ones have no process. Without names it checks every running instance.
+DoctorRun askDoctor(BusClient& bus, const std::vector<std::string>& patterns) {
+    DoctorRun run;
+    if (patterns.empty()) {
+        run.findings = bus.doctor({});
         for (const auto& p : bus.listProcesses())
-            if (named.count(p.name)) (p.pid != 0 ? checked : notRunning).push_back(p.name);
-        for (const auto& n : notRunning) c.error(n + " is not running; nothing to check");
-        if (checked.empty()) return kExitNotRunning;
+            if (p.pid != 0) run.checked.push_back(p.name);
+        return run;
     }
-    std::vector<DoctorFinding> findings = bus.doctor(checked);
-    if (c.inv().args.empty())
-        for (const auto& p : bus.listProcesses())
-            if (p.pid != 0) checked.push_back(p.name);
-    if (c.json()) {
-        Json j = Json::object();
-        j["checked"] = checked;
-        j["not_running"] = notRunning;
-        j["findings"] = findingsJson(findings);
-        c.out(dumpLine(j));
-    } else {
-        c.out(renderFindings(findings, checked, c.colour()));
+    auto names = bus.match(patterns);
+    std::set<std::string> named(names.begin(), names.end());
+    for (const auto& p : bus.listProcesses())
+        if (named.count(p.name)) (p.pid != 0 ? run.checked : run.notRunning).push_back(p.name);
+    if (!run.checked.empty()) run.findings = bus.doctor(run.checked);  // an empty list means all
+    return run;
+}
+
+}  // namespace
+
+int runDoctor(Context& c) {
+    DoctorRun run;
+    // With --json, stdout is JSON whatever happens: a failure is reported in "error" as well, and
+    // then goes on to main, which prints it on stderr and picks the exit code.
+    try {
+        run = askDoctor(c.bus(), c.inv().args);
+    } catch (const ConnectError& e) {
+        if (c.json())
+            c.out(dumpLine(doctorJson({}, {}, {}, connectFailure(e.name, e.what(), c.target()).message)));
+        throw;
+    } catch (const sdbus::Error& e) {
+        if (c.json())
+            c.out(dumpLine(
+                doctorJson({}, {}, {}, callFailure(e.getName(), e.getMessage(), c.target()).message)));
+        throw;
     }
-    if (int rc = doctorExitCode(findings); rc != kExitOk) return rc;
-    return notRunning.empty() ? kExitOk : kExitNotRunning;
+    for (const auto& n : run.notRunning) c.error(n + " is not running; nothing to check");
+    if (c.json())
+        c.out(dumpLine(doctorJson(run.checked, run.notRunning, run.findings, "")));
+    else if (!run.checked.empty() || run.notRunning.empty())
+        c.out(renderFindings(run.findings, run.checked, c.colour()));
+    if (int rc = doctorExitCode(run.findings); rc != kExitOk) return rc;
+    return run.notRunning.empty() ? kExitOk : kExitNotRunning;
 }
 
 }  // namespace sup::ctl

@@ -131,6 +131,8 @@ Check running processes (all when no NAME is given) for what commonly breaks the
 stdio, inherited descriptors, an exhausted process budget, unreaped zombies. Each finding comes with a
 suggested fix. Exit status 0 when nothing is wrong, 1 when something is, 3 when a NAME has no
 process to check.
+--json prints one object in every case: {checked, not_running, findings: [{name, severity, what,
+fix}], error}; error is "" unless supervisord could not be asked (the exit status says how).
 )"},
         {"version", R"(Usage: supctl version [--json]
 

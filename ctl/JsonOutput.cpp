@@ -96,6 +96,18 @@ Json findingsJson(const std::vector<DoctorFinding>& findings) {
     return arr;
 }
 
+Json doctorJson(const std::vector<std::string>& checked, const std::vector<std::string>& notRunning,
+                const std::vector<DoctorFinding>& findings, const std::string& error) {
+    Json j = Json::object();
+    j["checked"] = Json::array();
+    for (const auto& n : checked) j["checked"].push_back(n);
+    j["not_running"] = Json::array();
+    for (const auto& n : notRunning) j["not_running"].push_back(n);
+    j["findings"] = findingsJson(findings);
+    j["error"] = error;
+    return j;
+}
+
 std::string dumpLine(const Json& j) {
     // Replace invalid UTF-8 (a process's reason may quote raw bytes) instead of throwing.
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

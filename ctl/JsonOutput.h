@@ -24,6 +24,10 @@ Json reloadJson(const ReloadOutcome& r);  // {added, removed, changed}
 //  warn, binding, top: [{command, count}]}]}
 Json limitsJson(const LimitsReading& l);
 Json findingsJson(const std::vector<DoctorFinding>& findings);  // [{name, severity, what, fix}]
+// `doctor --json`, in every case: {checked, not_running, findings, error}. `error` is "" unless the
+// daemon could not be asked (then what supctl also prints on stderr).
+Json doctorJson(const std::vector<std::string>& checked, const std::vector<std::string>& notRunning,
+                const std::vector<DoctorFinding>& findings, const std::string& error);
 
 // One line of compact JSON (plus newline), as scripts expect on stdout.
 std::string dumpLine(const Json& j);

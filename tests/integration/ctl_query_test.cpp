@@ -167,6 +167,37 @@ TEST_F(CtlQuery, DoctorOfAStoppedProcessSaysSoAndExitsThree) {
     EXPECT_NE(r.err.find("off is not running"), std::string::npos) << r.err;
 }
 
+TEST_F(CtlQuery, DoctorJsonIsValidJsonInEveryCase) {
+    auto parse = [](const CommandResult& r) {
+        nlohmann::json j;
+        EXPECT_NO_THROW(j = nlohmann::json::parse(r.out)) << "stdout: '" << r.out << "' stderr: " << r.err;
+        return j;
+    };
+    // Nothing wrong.
+    auto healthy = daemon->ctl({"doctor", "--json", "up"});
+    EXPECT_EQ(healthy.exitCode, 0) << healthy.err;
+    EXPECT_EQ(parse(healthy)["checked"], nlohmann::json::array({"up"}));
+    // Named but not running: nothing to check, still JSON (it used to print nothing).
+    auto off = daemon->ctl({"doctor", "--json", "off"});
+    EXPECT_EQ(off.exitCode, 3) << off.err;
+    auto offJson = parse(off);
+    EXPECT_EQ(offJson["not_running"], nlohmann::json::array({"off"}));
+    EXPECT_TRUE(offJson["checked"].is_array() && offJson["checked"].empty()) << offJson.dump();
+    EXPECT_TRUE(offJson["findings"].is_array()) << offJson.dump();
+    EXPECT_EQ(offJson["error"], "");
+    // No such process: the error is in the JSON too, and the exit code is unchanged.
+    auto none = daemon->ctl({"doctor", "--json", "nope"});
+    EXPECT_EQ(none.exitCode, 4) << none.err;
+    EXPECT_NE(parse(none)["error"].get<std::string>().find("nope"), std::string::npos) << none.out;
+    EXPECT_NE(none.err.find("nope"), std::string::npos) << none.err;
+    // The daemon is gone.
+    ASSERT_EQ(daemon->terminate(), 0);
+    auto gone = daemon->ctl({"doctor", "--json"});
+    EXPECT_EQ(gone.exitCode, 1) << gone.err;
+    EXPECT_NE(parse(gone)["error"].get<std::string>().find("cannot reach supervisord"), std::string::npos)
+        << gone.out;
+}
+
 TEST(CtlDoctor, ANonBlockingStdoutIsAFindingWithAFix) {
     TestBus bus;
     TempDir conf{"supconf"};

@@ -113,4 +113,21 @@ TEST(CtlJson, ReloadFindingsAndDaemon) {
     EXPECT_EQ(daemon["state_counts"]["RUNNING"], 2);
 }
 
+TEST(CtlJson, DoctorHasEveryKeyInEveryCase) {
+    auto empty = nlohmann::json::parse(dumpLine(doctorJson({}, {}, {}, "")));
+    for (auto* key : {"checked", "not_running", "findings"}) {
+        ASSERT_TRUE(empty.contains(key)) << key;
+        EXPECT_TRUE(empty[key].is_array()) << key << " is " << empty[key].dump();
+        EXPECT_TRUE(empty[key].empty()) << key;
+    }
+    EXPECT_EQ(empty["error"], "");
+    auto failed = nlohmann::json::parse(dumpLine(doctorJson({}, {}, {}, "cannot reach supervisord")));
+    EXPECT_EQ(failed["error"], "cannot reach supervisord");
+    EXPECT_TRUE(failed["findings"].is_array());
+    auto some = nlohmann::json::parse(dumpLine(doctorJson({"a"}, {"b"}, {{"a", "error", "w", "f"}}, "")));
+    EXPECT_EQ(some["checked"], nlohmann::json::array({"a"}));
+    EXPECT_EQ(some["not_running"], nlohmann::json::array({"b"}));
+    EXPECT_EQ(some["findings"][0]["severity"], "error");
+}
+
 }  // namespace
