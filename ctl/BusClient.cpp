@@ -94,6 +94,26 @@ ProcessRecord BusClient::getProcess(const std::string& name) {
     return readProcess(reply);
 }
 
+std::vector<ProcessRecord> BusClient::getInstances(const std::string& name) {
+    try {
+        return {getProcess(name)};  // one call in the usual case of an instance name
+    } catch (const sdbus::Error& e) {
+        if (e.getName() != bus_errors::kNoSuchProcess) throw;
+        std::vector<ProcessRecord> members;
+        for (auto& p : listProcesses())
+            if (p.group == name) members.push_back(std::move(p));
+        if (members.empty()) throw;
+        return members;
+    }
+}
+
+std::vector<std::string> BusClient::groupInstances(const std::string& name) {
+    std::vector<std::string> members;
+    for (const auto& p : listProcesses())
+        if (p.group == name && p.name != name) members.push_back(p.name);
+    return members;
+}
+
 std::vector<std::string> BusClient::match(const std::vector<std::string>& patterns) {
     return manager_->Match(patterns);
 }

@@ -53,6 +53,11 @@ class BusClient {
     // io.supervisord.Manager1; each throws sdbus::Error on an error reply.
     std::vector<ProcessRecord> listProcesses();
     ProcessRecord getProcess(const std::string& name);
+    // The instance NAME, or else every instance of the group NAME (`web` for web@0 and web@1), in
+    // ListProcesses order. Throws GetProcess's NoSuchProcess when NAME is neither.
+    std::vector<ProcessRecord> getInstances(const std::string& name);
+    // The instances of the group NAME other than an instance named NAME itself (empty when none).
+    std::vector<std::string> groupInstances(const std::string& name);
     std::vector<std::string> match(const std::vector<std::string>& patterns);
     std::vector<std::string> start(const std::vector<std::string>& patterns);
     std::vector<std::string> stop(const std::vector<std::string>& patterns);

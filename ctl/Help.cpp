@@ -76,6 +76,8 @@ failed (FATAL), 1 when none is, 4 when a PATTERN matches nothing or supervisord 
         {"show", R"(Usage: supctl show [--json] [-p KEY[,KEY...]] [--value] [NAME]
 
 Print every property of process NAME as KEY=VALUE (like systemctl show); without NAME, the daemon's.
+A group NAME ('web' for web@0 and web@1) shows each instance, separated by an empty line (--json: an
+array of objects).
   -p, --property=KEY   Only these properties (repeatable, comma-separated)
       --value          Print only the values
 )"},
@@ -110,7 +112,8 @@ Stop every process and exit supervisord; waits until it has left the bus unless 
 )"},
         {"tail", R"(Usage: supctl tail [-f] [-n N|all] [--stderr] NAME
 
-Print the last N lines (default 10) of the output of process NAME.
+Print the last N lines (default 10) of the output of process NAME. NAME is one instance: a group
+name is refused (exit 2) with the list of its instances.
   -f, --follow      Keep printing new output until interrupted (Ctrl-C)
   -n, --lines=N     How many lines; 'all' for everything supervisord keeps
       --stderr      The standard error stream instead of standard output
@@ -118,6 +121,7 @@ Print the last N lines (default 10) of the output of process NAME.
         {"pid", R"(Usage: supctl pid [NAME]
 
 Print the PID of process NAME (0 and exit 3 when it is not running), or of supervisord itself.
+A group NAME ('web' for web@0 and web@1) prints the PID of each instance, one per line, in order.
 )"},
         {"limits", R"(Usage: supctl limits [--json]
 

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <limits>
 
+#include <sdbus-c++/Error.h>
+
 #include "ctl/Commands.h"
 #include "ctl/ExitCode.h"
 #include "ctl/Terminal.h"
@@ -58,9 +60,19 @@ int pump(Context& c, int fd, const std::string& name) {
     return kExitOk;
 }
 
-}  // namespace
+// Interleaving the output of several instances would make it unreadable (and -f cannot say which
+// line came from which), so a group name is refused with the instances to choose from.
+int refuseGroup(Context& c, const std::string& name) {
+    auto members = c.bus().groupInstances(name);
+    if (members.empty()) return -1;
+    std::string list;
+    for (const auto& m : members) list += (list.empty() ? "" : ", ") + m;
+    c.error("'" + name + "' is a group of " + std::to_string(members.size()) +
+            " instances; tail one of them: " + list);
+    return kExitUsage;
+}
 
-int runTail(Context& c) {
+int tailOrFollow(Context& c) {
     const auto& inv = c.inv();
     const std::string& name = inv.args.front();
     const std::string stream = inv.stderrStream ? "stderr" : "stdout";
@@ -76,6 +88,18 @@ int runTail(Context& c) {
     const std::uint32_t lines = inv.allLines ? std::numeric_limits<std::uint32_t>::max() : inv.lines;
     FollowFd fd(c.bus().follow(name, stream, lines));
     return pump(c, fd.get(), name);
+}
+
+}  // namespace
+
+int runTail(Context& c) {
+    try {
+        return tailOrFollow(c);
+    } catch (const sdbus::Error& e) {
+        if (e.getName() != bus_errors::kNoSuchProcess) throw;
+        if (int rc = refuseGroup(c, c.inv().args.front()); rc >= 0) return rc;
+        throw;
+    }
 }
 
 }  // namespace sup::ctl

@@ -115,6 +115,8 @@ int runIsFailed(Context& c) {
     return isFailedExitCode(checkStates(c));
 }
 
+// show NAME and pid NAME take an instance or a group: a group shows every instance, as
+// `systemctl show` does for several units (blocks separated by an empty line, a JSON array).
 int runShow(Context& c) {
     const auto& inv = c.inv();
     if (inv.args.empty()) {
@@ -123,20 +125,36 @@ int runShow(Context& c) {
                        : renderProperties(daemonProperties(d), inv.properties, inv.valueOnly));
         return kExitOk;
     }
-    ProcessRecord p = c.bus().getProcess(inv.args.front());
-    c.out(c.json() ? dumpLine(processJson(p))
-                   : renderProperties(processProperties(p), inv.properties, inv.valueOnly));
+    const std::string& name = inv.args.front();
+    std::vector<ProcessRecord> instances = c.bus().getInstances(name);
+    const bool group = instances.size() != 1 || instances.front().name != name;
+    if (c.json()) {
+        c.out(dumpLine(group ? processListJson(instances) : processJson(instances.front())));
+        return kExitOk;
+    }
+    std::string text;
+    for (const auto& p : instances) {
+        if (!text.empty()) text += "\n";
+        text += renderProperties(processProperties(p), inv.properties, inv.valueOnly);
+    }
+    c.out(text);
     return kExitOk;
 }
 
+// One PID per line, in the order of the instances; 0 (and exit 3) for one without a process.
 int runPid(Context& c) {
     if (c.inv().args.empty()) {
         c.out(std::to_string(c.bus().daemonPid()) + "\n");
         return kExitOk;
     }
-    ProcessRecord p = c.bus().getProcess(c.inv().args.front());
-    c.out(std::to_string(p.pid) + "\n");
-    return p.pid ? kExitOk : kExitNotRunning;
+    std::string text;
+    int rc = kExitOk;
+    for (const auto& p : c.bus().getInstances(c.inv().args.front())) {
+        text += std::to_string(p.pid) + "\n";
+        if (p.pid == 0) rc = kExitNotRunning;
+    }
+    c.out(text);
+    return rc;
 }
 
 }  // namespace sup::ctl

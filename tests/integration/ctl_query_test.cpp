@@ -238,6 +238,57 @@ TEST_F(CtlQuery, UsageErrorsExitTwo) {
     EXPECT_NE(help.out.find("Usage: supctl tail"), std::string::npos);
 }
 
+using CtlGroupName = DaemonTest;
+
+TEST_F(CtlGroupName, PidShowAndTailTakeAGroup) {
+    startDaemon(R"(
+services:
+  web:
+    command: ["/bin/sh", "-c", "echo hello; exec sleep 1000"]
+    numprocs: 2
+    start_seconds: 0s
+  solo:
+    command: ["/bin/sleep", "1000"]
+    start_seconds: 0s
+)");
+    ASSERT_TRUE(daemon->waitState("web@0", "RUNNING") && daemon->waitState("web@1", "RUNNING"));
+    ASSERT_TRUE(daemon->waitState("solo", "RUNNING"));
+    const pid_t a = daemon->pidOf("web@0"), b = daemon->pidOf("web@1");
+
+    auto pid = daemon->ctl({"pid", "web"});
+    EXPECT_EQ(pid.exitCode, 0) << pid.err;
+    EXPECT_EQ(pid.out, std::to_string(a) + "\n" + std::to_string(b) + "\n");
+    EXPECT_EQ(daemon->ctl({"pid", "solo"}).out, std::to_string(daemon->pidOf("solo")) + "\n");
+    EXPECT_EQ(daemon->ctl({"pid", "nope"}).exitCode, 4);
+
+    auto show = daemon->ctl({"show", "web"});
+    EXPECT_EQ(show.exitCode, 0) << show.err;
+    EXPECT_NE(show.out.find("Name=web@0\n"), std::string::npos) << show.out;
+    EXPECT_NE(show.out.find("Name=web@1\n"), std::string::npos) << show.out;
+    EXPECT_NE(show.out.find("\n\nName=web@1\n"), std::string::npos) << "blocks separated by an empty line";
+    auto values = daemon->ctl({"show", "-p", "Pid", "--value", "web"});
+    EXPECT_EQ(values.out, std::to_string(a) + "\n\n" + std::to_string(b) + "\n");
+    auto json = nlohmann::json::parse(daemon->ctl({"show", "--json", "web"}).out);
+    ASSERT_TRUE(json.is_array()) << json.dump();
+    ASSERT_EQ(json.size(), 2u);
+    EXPECT_EQ(json[1]["name"], "web@1");
+
+    auto tail = daemon->ctl({"tail", "web"});
+    EXPECT_EQ(tail.exitCode, 2) << tail.out << tail.err;
+    EXPECT_NE(tail.err.find("'web' is a group of 2 instances; tail one of them: web@0, web@1"),
+              std::string::npos)
+        << tail.err;
+    EXPECT_EQ(daemon->ctl({"tail", "-f", "web"}).exitCode, 2);
+    EXPECT_EQ(daemon->ctl({"tail", "nope"}).exitCode, 4);
+    EXPECT_TRUE(waitFor([&] { return daemon->ctl({"tail", "web@1"}).out == "hello\n"; }));
+
+    // A stopped instance prints 0 and makes the exit status 3, as for one instance.
+    ASSERT_EQ(daemon->ctl({"stop", "web@1"}).exitCode, 0);
+    auto partly = daemon->ctl({"pid", "web"});
+    EXPECT_EQ(partly.exitCode, 3);
+    EXPECT_EQ(partly.out, std::to_string(a) + "\n0\n");
+}
+
 using CtlIsActive = DaemonTest;
 
 TEST_F(CtlIsActive, PrintsSystemdStatesAndExitsAsSystemctl) {
