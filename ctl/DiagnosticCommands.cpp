@@ -24,8 +24,9 @@ struct DoctorRun {
     std::vector<DoctorFinding> findings;
 };
 
-// The daemon checks live processes only: ask about the running ones among those named, and note
-// which named ones have no process. Without names it checks every running instance.
+// The daemon checks live processes, and says what it knows of one that is not running (what its
+// last exit left behind). Ask about every named instance; those with no process and nothing to say
+// are reported as not running. Without names it checks every running instance.
 DoctorRun askDoctor(BusClient& bus, const std::vector<std::string>& patterns) {
     DoctorRun run;
     if (patterns.empty()) {
@@ -36,9 +37,22 @@ DoctorRun askDoctor(BusClient& bus, const std::vector<std::string>& patterns) {
     }
     auto names = bus.match(patterns);
     std::set<std::string> named(names.begin(), names.end());
-    for (const auto& p : bus.listProcesses())
-        if (named.count(p.name)) (p.pid != 0 ? run.checked : run.notRunning).push_back(p.name);
-    if (!run.checked.empty()) run.findings = bus.doctor(run.checked);  // an empty list means all
+    std::vector<std::string> asked, idle;
+    for (const auto& p : bus.listProcesses()) {
+        if (!named.count(p.name)) continue;
+        asked.push_back(p.name);
+        (p.pid != 0 ? run.checked : idle).push_back(p.name);
+    }
+    if (asked.empty()) return run;
+    try {
+        run.findings = bus.doctor(asked);  // an empty list would mean all
+    } catch (const sdbus::Error& e) {
+        // One instance with no process and nothing to say about it.
+        if (e.getName() != bus_errors::kNotRunning || asked.size() != 1) throw;
+    }
+    std::set<std::string> spoke;
+    for (const auto& f : run.findings) spoke.insert(f.name);
+    for (const auto& n : idle) (spoke.count(n) ? run.checked : run.notRunning).push_back(n);
     return run;
 }
 

@@ -297,6 +297,7 @@ MachineCommand ProcessMachine::exited(const ExitStatus& exit, unsigned leftovers
     const auto stopDeadline = deadline_;
     // Counted before the outcome is decided, so that a restart waits for them (spawnIfAllowed).
     leftovers_ = leftovers;
+    leftBehindAtLastExit_ = leftovers;
     leftoversKilled_ = false;
     leftoverDeadline_.reset();
 

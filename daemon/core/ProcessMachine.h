@@ -81,6 +81,8 @@ class ProcessMachine {
     TimePoint stateSince() const { return stateSince_; }
     std::optional<TimePoint> startedAt() const { return startedAt_; }
     unsigned leftovers() const { return leftovers_; }  // processes left behind, being stopped
+    // How many the last exit of the main process left behind (0 = none), kept until the next exit.
+    unsigned leftBehindAtLastExit() const { return leftBehindAtLastExit_; }
 
     // Something of this instance lives: its main process, or leftovers being stopped.
     bool hasProcess() const { return hasProcess_; }
@@ -146,6 +148,7 @@ class ProcessMachine {
     bool waitingForFork_ = false;
     bool killed_ = false;  // SIGKILL sent after stop_timeout
     unsigned leftovers_ = 0;
+    unsigned leftBehindAtLastExit_ = 0;
     bool leftoversKilled_ = false;
     bool spawnHeld_ = false;  // a spawn waits for the leftovers to go
 

@@ -161,8 +161,24 @@ std::string Supervisor::tail(const std::string& name, OutputStream stream, unsig
 
 std::vector<DoctorFinding> Supervisor::doctor(const std::string& name) const {
     const Instance& inst = const_cast<Supervisor*>(this)->getOrThrow(name);
-    if (inst.pid <= 0) throw ControlError(ControlError::Kind::NotRunning, name + " has no running process");
-    return diagnostics_.doctor(inst.pid);
+    std::vector<DoctorFinding> findings;
+    if (unsigned n = inst.machine.leftBehindAtLastExit(); n > 0)
+        findings.push_back(
+            {"warning",
+             "its last exit left " + std::string(n == 1 ? "1 process" : std::to_string(n) + " processes") +
+                 " behind in its process group" +
+                 (inst.machine.leftovers() > 0 ? " (being stopped now)" : " (stopped before the next start)"),
+             "the program puts work in the background and exits (it daemonizes); supervisord stops what "
+             "is left before each start, so the service never runs as meant. Run it in the foreground "
+             "(e.g. nginx -g 'daemon off;', a --foreground or --nodaemon option), or exec the worker "
+             "instead of starting it with &"});
+    if (inst.pid <= 0) {
+        if (!findings.empty()) return findings;
+        throw ControlError(ControlError::Kind::NotRunning, name + " has no running process");
+    }
+    auto live = diagnostics_.doctor(inst.pid);
+    findings.insert(findings.end(), live.begin(), live.end());
+    return findings;
 }
 
 LimitsReport Supervisor::limits() const {

@@ -343,6 +343,10 @@ services:
                 daemon->log().find("left behind") != std::string::npos)
         << "neither the status nor the log mentions the leftover process; reason: " << reason << "\n"
         << daemon->log();
+    // supctl doctor explains what to do about it.
+    auto doctor = daemon->ctl({"doctor", "forker"});
+    EXPECT_NE(doctor.out.find("behind in its process group"), std::string::npos) << doctor.out << doctor.err;
+    EXPECT_NE(doctor.out.find("foreground"), std::string::npos) << doctor.out << doctor.err;
 
     EXPECT_EQ(daemon->terminate(10s), 0) << daemon->log();
     std::vector<pid_t> left;

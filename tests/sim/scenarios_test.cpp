@@ -165,6 +165,9 @@ TEST_F(Scenarios, LeftoversAreStoppedBeforeTheNextStart) {
         auto v = sup.view("d");
         if (step == 1) {
             EXPECT_EQ(v->machine->leftovers(), 1u);
+            auto findings = sup.doctor("d");  // no process: what is left to say is the leftover
+            ASSERT_EQ(findings.size(), 1u);
+            EXPECT_NE(findings[0].what.find("left 1 process behind"), std::string::npos) << findings[0].what;
             EXPECT_NE(v->machine->reason().find("1 process left behind"), std::string::npos)
                 << v->machine->reason();
             EXPECT_EQ(host.live().size(), 1u);
