@@ -1,28 +1,11 @@
 // The ProcessMachine's intent: an operator's restart, a reload's keep/replace/remove, a shutdown.
 // Driven event by event with a ManualClock: no fork, no real time.
-#include <gtest/gtest.h>
-
-#include <csignal>
-
-#include "core/ProcessMachine.h"
+#include "unit/core_machine_fixture.h"
 
 using namespace sup;
-using namespace std::chrono_literals;
-using Kind = MachineCommand::Kind;
+using namespace sup::test;
 
 namespace {
-
-ServiceSpec spec(RestartMode restart = RestartMode::Always) {
-    ServiceSpec s;
-    s.name = "web";
-    s.command = {"/bin/true"};
-    s.restart = restart;
-    s.startSeconds = 1s;
-    s.startRetries = 3;
-    s.backoff = {1000ms, 8000ms, 60000ms};
-    s.stopTimeout = 10s;
-    return s;
-}
 
 // What a reload brings: another command, another stop signal.
 ServiceSpec changed(const std::string& arg = "v2") {
@@ -32,25 +15,7 @@ ServiceSpec changed(const std::string& arg = "v2") {
     return s;
 }
 
-struct MachineIntentTest : ::testing::Test {
-    ManualClock clock;
-    TimePoint now() { return clock.now(); }
-    // Brings a machine to RUNNING: start, spawned, start_seconds elapse.
-    void run(ProcessMachine& m) {
-        ASSERT_EQ(m.start(now()).kind, Kind::Spawn);
-        m.spawned(now());
-        clock.advance(1s);
-        m.deadlineReached(now());
-        ASSERT_EQ(m.state(), ProcessState::Running);
-    }
-    // Brings a machine to FATAL: start_retries 0 and one exit before start_seconds.
-    void fail(ProcessMachine& m) {
-        ASSERT_EQ(m.start(now()).kind, Kind::Spawn);
-        m.spawned(now());
-        m.exited(ExitStatus::exited(1), 0, now());
-        ASSERT_EQ(m.state(), ProcessState::Fatal);
-    }
-};
+using MachineIntentTest = MachineFixture;
 
 // ---- restart ----------------------------------------------------------------------------------
 

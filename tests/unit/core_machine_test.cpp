@@ -1,41 +1,12 @@
 // The ProcessMachine driven event by event with a ManualClock: no fork, no real time.
-#include <gtest/gtest.h>
-
-#include <csignal>
-
-#include "core/ProcessMachine.h"
+#include "unit/core_machine_fixture.h"
 
 using namespace sup;
-using namespace std::chrono_literals;
-using Kind = MachineCommand::Kind;
+using namespace sup::test;
 
 namespace {
 
-ServiceSpec spec(RestartMode restart = RestartMode::Always) {
-    ServiceSpec s;
-    s.name = "web";
-    s.command = {"/bin/true"};
-    s.restart = restart;
-    s.startSeconds = 1s;
-    s.startRetries = 3;
-    s.backoff = {1000ms, 8000ms, 60000ms};
-    s.stopTimeout = 10s;
-    return s;
-}
-
-struct MachineTest : ::testing::Test {
-    ManualClock clock;
-    TimePoint now() { return clock.now(); }
-    // Brings a machine to RUNNING: start, spawned, start_seconds elapse.
-    void run(ProcessMachine& m) {
-        ASSERT_EQ(m.start(now()).kind, Kind::Spawn);
-        m.spawned(now());
-        ASSERT_EQ(m.state(), ProcessState::Starting);
-        clock.advance(1s);
-        m.deadlineReached(now());
-        ASSERT_EQ(m.state(), ProcessState::Running);
-    }
-};
+using MachineTest = MachineFixture;
 
 TEST_F(MachineTest, StartsThenRunsAfterStartSeconds) {
     ProcessMachine m(spec());
