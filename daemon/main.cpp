@@ -149,11 +149,17 @@ class SystemdReporter final : public sup::ControlObserver {
         }
         update();
     }
-    void update() { notifier_.status(sup::statusLine(sup_)); }
+    // Shown in STATUS= while the D-Bus connection is away ("" once it is back).
+    void setBusTrouble(std::string text) {
+        busTrouble_ = std::move(text);
+        update();
+    }
+    void update() { notifier_.status(sup::statusLine(sup_, busTrouble_)); }
 
   private:
     sup::sd::Notifier& notifier_;
     sup::Supervisor& sup_;
+    std::string busTrouble_;
 };
 
 spdlog::level::level_enum levelOf(const std::string& name) {
@@ -231,7 +237,6 @@ int run(const Args& args) {
         ~Unobserve() { sup.removeObserver(observer); }
     } unobserve{supervisor, &reporter};
 
-    int exitCode = 0;
     loop.add(signals.fd(), EPOLLIN, [&](std::uint32_t) {
         for (int sig : signals.readAll()) {
             switch (sig) {
@@ -258,8 +263,15 @@ int run(const Args& args) {
 
     std::unique_ptr<sup::bus::BusService> bus;
     try {
-        bus = std::make_unique<sup::bus::BusService>(loop, supervisor,
-                                                     sup::bus::BusOptions{args.userBus, args.configPath});
+        sup::bus::BusOptions busOptions;
+        busOptions.userBus = args.userBus;
+        busOptions.configPath = args.configPath;
+        // A lost bus is no outage: the services keep running while BusService reconnects.
+        busOptions.onConnectionChanged =
+            [&reporter, busName = std::string(args.userBus ? "session" : "system")](bool connected) {
+                reporter.setBusTrouble(connected ? "" : busName + " bus lost, reconnecting");
+            };
+        bus = std::make_unique<sup::bus::BusService>(loop, supervisor, std::move(busOptions));
     } catch (const std::exception& e) {
         spdlog::critical("{}", e.what());
         return 1;
@@ -281,20 +293,8 @@ int run(const Args& args) {
             spdlog::critical("unexpected error in the event loop, carrying on: {}", e.what());
         }
     }
-    if (bus && bus->disconnected()) {
-        spdlog::critical(
-            "lost the D-Bus connection; stopping the services and exiting so a restart reconnects");
-        exitCode = 1;
-        if (supervisor.daemonState() != sup::DaemonState::Stopping) {
-            // The loop stopped on the disconnect; stop the children properly before leaving.
-            bool done = false;
-            loop.resume();
-            supervisor.beginShutdown([&] { done = true; });
-            while (!done) loop.runOnce(-1);
-        }
-    }
     spdlog::info("supervisord stopped");
-    return exitCode;
+    return 0;
 }
 
 }  // namespace

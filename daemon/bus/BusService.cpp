@@ -4,6 +4,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <sdbus-c++/sdbus-c++.h>
@@ -37,18 +38,14 @@ BusService::BusService(os::EventLoop& loop, Control& control, BusOptions options
       options_(std::move(options)),
       authorizer_(groups_, ::geteuid()),
       followers_(loop, [&control] { return control.settings().tailBytes; }),
-      connection_(connect(options_.userBus)),
       hookTarget_(std::make_shared<BusService*>(this)) {
-    // Objects first, name last: a client that sees the name appear finds everything in place.
-    manager_ = std::make_unique<ManagerObject>(*connection_, control_, authorizer_, tally_, followers_,
-                                               options_.configPath);
-    for (const auto& info : control_.list()) addProcess(info, false);
-    ownName();
-
-    auto poll = connection_->getEventLoopPollData();
-    busFd_ = poll.fd;
-    busEvents_ = static_cast<std::uint32_t>(poll.events);
-    loop_.add(busFd_, busEvents_, [this](std::uint32_t) { drain(); });
+    attach();  // the first connection must succeed: the daemon refuses to start without its bus
+    try {
+        loop_.add(reconnectTimer_.fd(), EPOLLIN, [this](std::uint32_t) { reconnect(); });
+    } catch (...) {
+        detach();
+        throw;
+    }
     loop_.addPrepareHook([target = hookTarget_]() { return *target != nullptr ? (*target)->prepare() : -1; });
     control_.addObserver(this);
     observing_ = true;
@@ -58,12 +55,84 @@ BusService::BusService(os::EventLoop& loop, Control& control, BusOptions options
 BusService::~BusService() {
     *hookTarget_ = nullptr;
     if (observing_) control_.removeObserver(this);
+    loop_.remove(reconnectTimer_.fd());
+    detach();
+}
+
+void BusService::attach() {
+    try {
+        connection_ = connect(options_.userBus);
+        // Rebuilt from the live list: what changed while the bus was away reached no object.
+        tally_ = ProcessTally{};
+        // Objects first, name last: a client that sees the name appear finds everything in place.
+        manager_ = std::make_unique<ManagerObject>(*connection_, control_, authorizer_, tally_, followers_,
+                                                   options_.configPath);
+        for (const auto& info : control_.list()) addProcess(info, false);
+        ownName();
+        auto poll = connection_->getEventLoopPollData();
+        busFd_ = poll.fd;
+        busEvents_ = static_cast<std::uint32_t>(poll.events);
+        loop_.add(busFd_, busEvents_, [this](std::uint32_t) { drain(); });
+    } catch (const sdbus::Error& e) {
+        detach();
+        throw std::runtime_error(std::string("D-Bus: ") + e.getName() + ": " + e.getMessage());
+    } catch (...) {
+        detach();
+        throw;
+    }
+}
+
+void BusService::detach() noexcept {
+    // The fd leaves the loop before the connection closes it.
     if (busFd_ >= 0) loop_.remove(busFd_);
+    busFd_ = -1;
+    busEvents_ = 0;
     // Unregister every object before the connection goes (it flushes queued replies on close).
     retired_.clear();
     processes_.clear();
     manager_.reset();
     connection_.reset();
+}
+
+void BusService::armReconnect() {
+    try {
+        reconnectTimer_.armAt(Clock::now() + reconnectDelay_);
+    } catch (const std::exception& e) {
+        // timerfd_settime cannot fail with a valid fd and time; if it did, the bus would stay away.
+        spdlog::error("D-Bus: cannot schedule a reconnect: {}", e.what());
+    }
+}
+
+void BusService::reconnect() {
+    try {
+        reconnectTimer_.drain();
+    } catch (const std::exception&) {
+    }
+    if (!disconnected_) return;
+    ++attempts_;
+    try {
+        attach();
+    } catch (const std::exception& e) {
+        // Expected while the bus restarts: each attempt only at debug, a new kind of failure at info.
+        const std::string why = e.what();
+        if (why != lastAttemptError_)
+            spdlog::info("D-Bus: reconnecting to the {} failed (attempt {}): {}; retrying with backoff",
+                         busLabel(), attempts_, why);
+        else
+            spdlog::debug("D-Bus: reconnecting to the {} failed (attempt {}): {}", busLabel(), attempts_,
+                          why);
+        lastAttemptError_ = why;
+        reconnectDelay_ = std::min(reconnectDelay_ * 2, options_.reconnectMax);
+        armReconnect();
+        return;
+    }
+    disconnected_ = false;
+    const auto away = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - lostAt_);
+    spdlog::info("D-Bus connection to the {} is back after {:.1f} s ({} attempts); serving {} as {} again",
+                 busLabel(), static_cast<double>(away.count()) / 1000.0, attempts_, kManagerPath, kBusName);
+    attempts_ = 0;
+    lastAttemptError_.clear();
+    if (options_.onConnectionChanged) options_.onConnectionChanged(true);
 }
 
 void BusService::ownName() {
@@ -129,13 +198,19 @@ void BusService::drain() {
 }
 
 void BusService::lostConnection(const std::string& why) {
-    spdlog::error("D-Bus connection to the {} lost: {}", busLabel(), why);
+    if (disconnected_) return;
+    spdlog::warn("lost the D-Bus connection to the {} ({}); the services keep running; reconnecting",
+                 busLabel(), why);
     disconnected_ = true;
-    if (busFd_ >= 0) {
-        loop_.remove(busFd_);
-        busFd_ = -1;
-    }
-    loop_.stop();
+    // Called from drain() after sd-bus gave up, never from inside a method handler, so every object and
+    // the connection can go now (the loop keeps the running fd handler alive until it returns).
+    detach();
+    lostAt_ = Clock::now();
+    attempts_ = 0;
+    lastAttemptError_.clear();
+    reconnectDelay_ = std::max(options_.reconnectInitial, std::chrono::milliseconds(1));
+    armReconnect();
+    if (options_.onConnectionChanged) options_.onConnectionChanged(false);
 }
 
 template <typename Body>
@@ -178,6 +253,9 @@ void BusService::onProcessesAdded(const std::vector<std::string>& names) {
 }
 
 void BusService::onProcessesRemoved(const std::vector<std::string>& names) {
+    // Followers do not need the bus: they see end of file even while it is away.
+    if (disconnected_)
+        for (const auto& name : names) followers_.finish(name);
     publish("removed processes", [&] {
         bool any = false;
         const std::string pressureBefore = tally_.forkPressure();

@@ -1,9 +1,16 @@
 // supervisord on D-Bus: owns the connection, the manager object and one object per process
 // instance, keeps them in step with the supervisor (as a ControlObserver), and is driven by the
 // daemon's single EventLoop: no thread of its own.
+//
+// Losing the bus (dbus-daemon restarted or killed) is not an outage: the services keep running, the
+// objects and the connection are dropped, and the service reconnects with a capped exponential backoff
+// (a timer in the loop, quiet while connected). Once the bus is back it publishes every object again
+// and owns io.supervisord again. Followers (Manager1.Follow) do not need the bus and survive the loss.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,7 +19,9 @@
 #include "bus/Authorizer.h"
 #include "bus/OutputFollowers.h"
 #include "bus/ProcessTally.h"
+#include "core/Clock.h"
 #include "os/EventLoop.h"
+#include "os/TimerFd.h"
 #include "supervisor/Control.h"
 
 namespace sdbus {
@@ -27,6 +36,12 @@ class ProcessObject;
 struct BusOptions {
     bool userBus = false;    // the session bus (supervisord --user) instead of the system bus
     std::string configPath;  // shown as the ConfigPath property
+    // Told false when the connection breaks and true once it is back (name owned, objects published).
+    // Not called for the first connection, which the constructor makes or throws.
+    std::function<void(bool connected)> onConnectionChanged;
+    // Delay before the first reconnect attempt after a loss; it doubles after each failure up to the max.
+    std::chrono::milliseconds reconnectInitial{100};
+    std::chrono::milliseconds reconnectMax{5000};
 };
 
 class BusService final : public ControlObserver {
@@ -38,8 +53,10 @@ class BusService final : public ControlObserver {
     BusService(const BusService&) = delete;
     BusService& operator=(const BusService&) = delete;
 
-    // True once the bus connection broke; the loop was stopped at that moment.
+    // True from the moment the bus connection broke until it is back; the services are unaffected.
     bool disconnected() const { return disconnected_; }
+    // Reconnect attempts made since the connection was lost (0 while connected).
+    unsigned reconnectAttempts() const { return attempts_; }
 
     // ControlObserver
     void onStateChanged(const ProcessInfo& info, ProcessState oldState, const std::string& reason) override;
@@ -50,6 +67,13 @@ class BusService final : public ControlObserver {
 
   private:
     const char* busLabel() const { return options_.userBus ? "session bus" : "system bus"; }
+    // Connects, publishes the objects, owns the name and watches the socket; on failure undoes all of it
+    // and throws std::runtime_error.
+    void attach();
+    // Stops watching the socket, unregisters every object and closes the connection.
+    void detach() noexcept;
+    void reconnect();
+    void armReconnect();
     void ownName();
     void addProcess(const ProcessInfo& info, bool announce);
     void dropRetired(const std::string& name);
@@ -77,6 +101,11 @@ class BusService final : public ControlObserver {
     int busFd_ = -1;
     std::uint32_t busEvents_ = 0;
     bool disconnected_ = false;
+    os::TimerFd reconnectTimer_;
+    std::chrono::milliseconds reconnectDelay_{0};
+    unsigned attempts_ = 0;
+    TimePoint lostAt_{};
+    std::string lastAttemptError_;
     bool observing_ = false;
     // The EventLoop cannot remove a prepare hook; ours goes quiet when this is cleared.
     std::shared_ptr<BusService*> hookTarget_;

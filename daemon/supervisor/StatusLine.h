@@ -2,11 +2,13 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "supervisor/Supervisor.h"
 
 namespace sup {
 
-std::string statusLine(const Supervisor& sup);
+// `busTrouble`, when not empty, is appended ("...; D-Bus: system bus lost, reconnecting").
+std::string statusLine(const Supervisor& sup, std::string_view busTrouble = {});
 
 }  // namespace sup

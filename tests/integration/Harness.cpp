@@ -133,7 +133,9 @@ CommandResult runCommand(const std::vector<std::string>& argv, const std::map<st
     return r;
 }
 
-TestBus::TestBus() : dir_("supbus") {
+TestBus::TestBus() : TestBus(false) {}
+
+TestBus::TestBus(bool restartable) : dir_("supbus"), restartable_(restartable) {
     const std::string sock = dir_ / "bus.sock";
     const std::string conf = dir_ / "bus.conf";
     writeFile(conf,
@@ -145,6 +147,14 @@ TestBus::TestBus() : dir_("supbus") {
                   "<policy context=\"default\"><allow user=\"*\"/><allow own=\"*\"/>"
                   "<allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/></policy>"
                   "</busconfig>\n");
+    address_ = start();
+    if (restartable_) address_ = "unix:path=" + sock;
+    ::chmod(dir_.path().c_str(), 0755);
+}
+
+std::string TestBus::start() {
+    const std::string sock = dir_ / "bus.sock";
+    const std::string conf = dir_ / "bus.conf";
     int outPipe[2];
     if (::pipe2(outPipe, O_CLOEXEC) < 0) throw std::runtime_error("pipe2");
     pid_ = ::fork();
@@ -169,18 +179,27 @@ TestBus::TestBus() : dir_("supbus") {
     }
     ::close(outPipe[0]);
     if (line.empty()) throw std::runtime_error("dbus-daemon did not start");
-    address_ = line;
-    ::chmod(dir_.path().c_str(), 0755);
     ::chmod(sock.c_str(), 0777);
+    return line;
+}
+
+void TestBus::kill(int sig) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, sig);
+    int st;
+    while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+}
+
+void TestBus::restart() {
+    if (!restartable_) throw std::logic_error("TestBus::restart() needs TestBus(true)");
+    kill();
+    (void)start();
 }
 
 TestBus::~TestBus() {
-    if (pid_ > 0) {
-        ::kill(pid_, SIGTERM);
-        int st;
-        while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
-        }
-    }
+    kill();
 }
 
 Daemon::Daemon(const TestBus& bus, std::string confDir, std::vector<std::string> extraArgs,

@@ -3,6 +3,7 @@
 // Nothing here sleeps and hopes: waits poll a condition until a generous deadline.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -52,13 +53,24 @@ CommandResult runCommand(const std::vector<std::string>& argv,
 class TestBus {
   public:
     TestBus();
+    // restartable: the address names only the socket (no guid=), so a client that reconnects accepts the
+    // next dbus-daemon started there by restart() (sd-bus refuses a server whose guid differs).
+    explicit TestBus(bool restartable);
     ~TestBus();
     const std::string& address() const { return address_; }
 
+    // Stops the dbus-daemon (as `systemctl stop dbus` would: SIGTERM, or `sig`) and waits for it.
+    void kill(int sig = SIGTERM);
+    // Starts a new dbus-daemon listening on the same socket path (after kill()).
+    void restart();
+
   private:
+    std::string start();  // runs dbus-daemon; returns the address it printed
+
     TempDir dir_;
     pid_t pid_ = -1;
     std::string address_;
+    bool restartable_ = false;
 };
 
 struct DaemonOptions {

@@ -126,12 +126,18 @@ class BusServiceTest : public ::testing::Test {
         control.add("web@1", "web", ProcessState::Stopped);
         control.add("db", "db", ProcessState::Fatal).spawnError = "exec /bin/db: No such file or directory";
         control.settingsValue.controlGroups = {"wheel"};
-        service = std::make_unique<BusService>(loop, control, BusOptions{false, "/etc/supervisord"});
+        service = std::make_unique<BusService>(loop, control, options());
         client = std::make_unique<ManagerClient>(seen);
     }
     void TearDown() override {
         client.reset();
         service.reset();
+    }
+
+    static BusOptions options() {
+        BusOptions o;
+        o.configPath = "/etc/supervisord";
+        return o;
     }
 
     // A call that must fail: the D-Bus error it got.
@@ -412,17 +418,44 @@ TEST_F(BusServiceTest, ASecondServiceCannotTakeTheName) {
     EXPECT_EQ(callPumping(loop, [&] { return client->ProcessCount(); }), 3u);
 }
 
-TEST_F(BusServiceTest, LosingTheBusStopsTheLoop) {
+TEST_F(BusServiceTest, LosingTheBusKeepsTheLoopAndServesAgainOnceItIsBack) {
+    std::vector<bool> changes;
     client.reset();
+    service.reset();
+    BusOptions opts = options();
+    opts.onConnectionChanged = [&](bool connected) { changes.push_back(connected); };
+    opts.reconnectInitial = 20ms;
+    opts.reconnectMax = 80ms;
+    service = std::make_unique<BusService>(loop, control, std::move(opts));
+    EXPECT_EQ(control.observers.size(), 1u);
+
     bus.kill();
-    EXPECT_TRUE(pumpUntil(loop, [&] { return loop.stopped(); }));
-    EXPECT_TRUE(service->disconnected());
-    // Observer callbacks after the loss are harmless.
+    ASSERT_TRUE(pumpUntil(loop, [&] { return service->disconnected(); }));
+    EXPECT_FALSE(loop.stopped());
+    EXPECT_EQ(changes, std::vector<bool>{false});
+    // Observer callbacks while the bus is away are harmless, and what they change is published later.
     control.transition("web@0", ProcessState::Stopping, 4242, "stop requested");
     control.remove("db");
-    loop.resume();
-    loop.runOnce(0);
-    EXPECT_FALSE(loop.stopped());
+    // It keeps trying, with backoff, while nothing listens.
+    ASSERT_TRUE(pumpUntil(loop, [&] { return service->reconnectAttempts() >= 3; }));
+    EXPECT_TRUE(service->disconnected());
+
+    bus.restart();
+    ASSERT_TRUE(pumpUntil(loop, [&] { return !service->disconnected(); }));
+    EXPECT_EQ(changes, (std::vector<bool>{false, true}));
+    EXPECT_EQ(control.observers.size(), 1u);
+    client = std::make_unique<ManagerClient>(seen);
+    EXPECT_EQ(callPumping(loop, [&] { return client->ProcessCount(); }), 2u);
+    auto web0 = callPumping(loop, [&] { return client->GetProcess("web@0"); });
+    EXPECT_EQ(web0.at("state").get<std::string>(), "STOPPING");
+    // Losing it a second time works the same way.
+    client.reset();
+    bus.kill();
+    ASSERT_TRUE(pumpUntil(loop, [&] { return service->disconnected(); }));
+    bus.restart();
+    ASSERT_TRUE(pumpUntil(loop, [&] { return !service->disconnected(); }));
+    EXPECT_EQ(changes, (std::vector<bool>{false, true, false, true}));
+    service.reset();  // before `changes`, which its callback refers to
 }
 
 }  // namespace

@@ -84,6 +84,19 @@ class PrivateBus {
         if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
         dir_ = tmpl;
         ::chmod(dir_.c_str(), 0755);  // nobody must reach the socket
+        start();
+    }
+
+    // A new dbus-daemon on the same socket after kill(), as `systemctl restart dbus` gives; the
+    // environment then names it (its guid is new, and sd-bus refuses a server whose guid differs).
+    void restart() {
+        kill();
+        env_.reset();
+        start();
+    }
+
+  private:
+    void start() {
         const std::string socket = dir_ + "/bus.sock";
         std::ofstream(dir_ + "/bus.conf")
             << "<busconfig><type>custom</type><listen>unix:path=" << socket
@@ -118,6 +131,8 @@ class PrivateBus {
         ::chmod(socket.c_str(), 0777);
         env_.emplace("DBUS_SYSTEM_BUS_ADDRESS", address_);
     }
+
+  public:
     ~PrivateBus() {
         kill();
         env_.reset();
