@@ -162,7 +162,14 @@ void ProcessMachine::keep(const ServiceSpec& spec) {
     backoff_.setSpec(spec.backoff);
     // A stop or a start in progress honours the new timeouts, counted from when it began.
     if (state_ == ProcessState::Stopping && !killed_) deadline_ = later(stateSince_, spec_.stopTimeout);
-    if (state_ == ProcessState::Starting && deadline_) deadline_ = later(stateSince_, spec_.startSeconds);
+    if (state_ == ProcessState::Starting) {
+        if (spec_.startSeconds.count() > 0)
+            deadline_ = later(stateSince_, spec_.startSeconds);
+        else if (execConfirmed_)
+            deadline_ = stateSince_;  // start_seconds 0 and it has exec'd: RUNNING at once
+        else
+            deadline_.reset();  // the exec confirmation makes it RUNNING
+    }
 }
 
 MachineCommand ProcessMachine::replace(const ServiceSpec& next, bool startAfter, TimePoint now) {
@@ -209,6 +216,7 @@ MachineCommand ProcessMachine::beginShutdown(TimePoint now) {
 
 void ProcessMachine::spawned(TimePoint now) {
     hasProcess_ = true;
+    execConfirmed_ = false;
     waitingForFork_ = false;
     killed_ = false;
     pendingExecError_.reset();
@@ -220,6 +228,7 @@ void ProcessMachine::spawned(TimePoint now) {
 }
 
 void ProcessMachine::execSucceeded(TimePoint now) {
+    execConfirmed_ = true;
     if (state_ == ProcessState::Starting && spec_.startSeconds.count() == 0) {
         failedStarts_ = 0;
         spawnError_.clear();

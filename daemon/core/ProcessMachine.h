@@ -145,6 +145,7 @@ class ProcessMachine {
     unsigned failedStarts_ = 0;  // in a row; reset on RUNNING and on an operator start
     unsigned restarts_ = 0;      // automatic restarts scheduled since this instance was created
     bool hasProcess_ = false;
+    bool execConfirmed_ = false;  // the current process has exec'd
     bool waitingForFork_ = false;
     bool killed_ = false;  // SIGKILL sent after stop_timeout
     unsigned leftovers_ = 0;

@@ -246,6 +246,55 @@ TEST_F(Scenarios, HugeStopTimeoutDoesNotKillAtOnce) {
     });
 }
 
+Op changeField(std::uint32_t pick, int value) {  // as the generator writes it: field value % 9
+    Op op;
+    op.kind = Op::Kind::Reload;
+    op.mutation = Op::Mutation::ChangeField;
+    op.pick = pick;
+    op.value = value;
+    return op;
+}
+
+// Found by the simulation (seed 2013395) once a reload applied start_seconds in place: 0 -> 1 s while
+// STARTING and waiting for the exec confirmation left the instance STARTING for good.
+TEST_F(Scenarios, StartSecondsChangedWhileStartingStillEndsRunning) {
+    Scenario sc;
+    auto e = makeService("e", "daemonizer stubborn", 4);
+    e.stopTimeout = milliseconds(500);
+    e.restart = RestartMode::OnFailure;
+    e.startRetries = 0;
+    e.backoff = BackoffSpec{milliseconds(100), seconds(1), seconds(60)};
+    e.killGroup = false;
+    sc.services = {e};
+    sc.ops = {changeField(2519991091u, 49844), advance(2000)};
+    expectClean(sc, [&](std::size_t step, const Supervisor& sup, const FakeHost&) {
+        if (step == 1) {
+            EXPECT_EQ(sup.view("e@0")->machine->state(), ProcessState::Running);
+        }
+    });
+}
+
+// Found by the simulation (seed 2253563): a reload that shortens stop_timeout during a stop makes the
+// SIGKILL due at once; every instance stopping must get it, not only the first kDeadlinesPerPass.
+TEST_F(Scenarios, StopTimeoutShortenedDuringAStopKillsEveryStoppingInstance) {
+    Scenario sc;
+    auto a = makeService("a", "ignore-term", 4);
+    a.stopTimeout = seconds(4);
+    a.restart = RestartMode::Never;
+    a.startRetries = 2;
+    a.autostart = false;
+    a.priority = 10;
+    sc.services = {a};
+    sc.ops = {control(Op::Kind::Start, "all"), control(Op::Kind::Stop, "all"), advance(200),
+              changeField(1442603604u, 942076)};
+    expectClean(sc, [&](std::size_t step, const Supervisor& sup, const FakeHost&) {
+        if (step != 3) return;
+        for (auto name : {"a@0", "a@1", "a@2", "a@3"}) {
+            EXPECT_NE(sup.view(name)->machine->state(), ProcessState::Stopping) << name;
+        }
+    });
+}
+
 // The random search itself, on a handful of seeds, so a plain unit run exercises it too.
 TEST_F(Scenarios, RandomSequencesHoldTheInvariants) {
     for (std::uint64_t seed = 1; seed <= 50; ++seed) {
