@@ -333,37 +333,6 @@ bool Daemon::waitState(const std::string& name, const std::string& state,
     return waitFor([&] { return stateOf(name) == state; }, timeout);
 }
 
-std::vector<pid_t> childrenOf(pid_t parent) {
-    std::vector<pid_t> out;
-    DIR* d = ::opendir("/proc");
-    if (!d) return out;
-    while (dirent* e = ::readdir(d)) {
-        char* end;
-        long pid = std::strtol(e->d_name, &end, 10);
-        if (*end || pid <= 0) continue;
-        std::string stat = readFile("/proc/" + std::string(e->d_name) + "/stat");
-        auto rp = stat.rfind(')');
-        if (rp == std::string::npos) continue;
-        std::istringstream is(stat.substr(rp + 2));
-        char state;
-        long ppid;
-        is >> state >> ppid;
-        if (ppid == parent) out.push_back(static_cast<pid_t>(pid));
-    }
-    ::closedir(d);
-    return out;
-}
-
-bool isZombie(pid_t pid) {
-    std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
-    auto rp = stat.rfind(')');
-    return rp != std::string::npos && rp + 2 < stat.size() && stat[rp + 2] == 'Z';
-}
-
-bool processExists(pid_t pid) {
-    return ::kill(pid, 0) == 0 || errno == EPERM;
-}
-
 namespace {
 std::vector<pid_t> allPids() {
     std::vector<pid_t> out;
@@ -379,6 +348,31 @@ std::vector<pid_t> allPids() {
     return out;
 }
 }  // namespace
+
+std::vector<pid_t> childrenOf(pid_t parent) {
+    std::vector<pid_t> out;
+    for (pid_t pid : allPids()) {
+        std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+        auto rp = stat.rfind(')');
+        if (rp == std::string::npos) continue;
+        std::istringstream is(stat.substr(rp + 2));
+        char state;
+        long ppid;
+        is >> state >> ppid;
+        if (ppid == parent) out.push_back(pid);
+    }
+    return out;
+}
+
+bool isZombie(pid_t pid) {
+    std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+    auto rp = stat.rfind(')');
+    return rp != std::string::npos && rp + 2 < stat.size() && stat[rp + 2] == 'Z';
+}
+
+bool processExists(pid_t pid) {
+    return ::kill(pid, 0) == 0 || errno == EPERM;
+}
 
 std::string cmdlineOf(pid_t pid) {
     std::string raw = readFile("/proc/" + std::to_string(pid) + "/cmdline");

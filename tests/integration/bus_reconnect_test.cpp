@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "integration/DaemonTest.h"
 #include "integration/Harness.h"
 
 using namespace sup::test;
@@ -90,15 +91,7 @@ class BusReconnect : public ::testing::Test {
     }
 
     void TearDown() override {
-        if (daemon && daemon->running() && daemon->terminate(10s) < 0) {
-            ::kill(daemon->pid(), SIGKILL);
-            daemon->waitExit(10s);
-        }
-        if (daemon) {
-            EXPECT_EQ(firstTroubleLine(daemon->log()), "") << daemon->log();
-        }
-        for (int round = 0; round < 3; ++round)
-            for (auto& m : markers) killAll(processesWithCmdline(m));
+        finishDaemon(daemon.get(), markers);
         daemon.reset();
     }
 

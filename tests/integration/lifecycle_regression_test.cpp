@@ -43,19 +43,7 @@ class LifecycleRegression : public DaemonTest {
     }
 
     void TearDown() override {
-        if (daemon && daemon->running()) {
-            // A daemon that does not stop in time is killed: the test has already failed, and waiting
-            // the harness's 30 s would only slow the suite down.
-            if (daemon->terminate(10s) < 0) {
-                ::kill(daemon->pid(), SIGKILL);
-                daemon->waitExit(10s);
-            }
-        }
-        if (daemon) {
-            EXPECT_EQ(firstTroubleLine(daemon->log()), "") << daemon->log();
-        }
-        for (int round = 0; round < 3; ++round)
-            for (auto& m : markers) killAll(processesWithCmdline(m));
+        finishDaemon(daemon.get(), markers);
         DaemonTest::TearDown();
     }
 
