@@ -20,6 +20,8 @@ ProcessTally::Changes ProcessTally::set(const ProcessInfo& info) {
     Changes changes;
     auto [it, inserted] = states_.try_emplace(info.name, info.state);
     if (inserted || it->second != info.state) {
+        if (!inserted) --byState_[static_cast<std::size_t>(it->second)];
+        ++byState_[static_cast<std::size_t>(info.state)];
         it->second = info.state;
         changes.counts = true;
     }
@@ -38,13 +40,16 @@ ProcessTally::Changes ProcessTally::set(const ProcessInfo& info) {
 
 bool ProcessTally::erase(const std::string& name) {
     waitingForFork_.erase(name);
-    return states_.erase(name) != 0;
+    auto it = states_.find(name);
+    if (it == states_.end()) return false;
+    --byState_[static_cast<std::size_t>(it->second)];
+    states_.erase(it);
+    return true;
 }
 
 std::map<std::string, std::uint32_t> ProcessTally::countsByState() const {
     std::map<std::string, std::uint32_t> counts;
-    for (auto s : kAllStates) counts[std::string(toString(s))] = 0;
-    for (const auto& [name, state] : states_) ++counts[std::string(toString(state))];
+    for (auto s : kAllStates) counts[std::string(toString(s))] = byState_[static_cast<std::size_t>(s)];
     return counts;
 }
 

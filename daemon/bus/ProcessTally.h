@@ -2,6 +2,7 @@
 // kept up to date from the observer callbacks so a state change costs O(log n), not a full list().
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -29,6 +30,8 @@ class ProcessTally {
 
   private:
     std::map<std::string, ProcessState> states_;
+    // states_ tallied by state: StateCounts is read on every PropertiesChanged, once per transition.
+    std::array<std::uint32_t, kProcessStateCount> byState_{};
     std::map<std::string, std::string> waitingForFork_;  // name -> diagnosis, BACKOFF on fork pressure only
 };
 

@@ -1,6 +1,7 @@
 // The states of one process instance, as operators know them from Supervisor.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@ enum class ProcessState {
     Exited,    // ended and the restart policy says not to restart it
     Fatal,     // gave up: start_retries failed starts in a row, or an exec error
 };
+inline constexpr std::size_t kProcessStateCount = static_cast<std::size_t>(ProcessState::Fatal) + 1;
 
 std::string_view toString(ProcessState s);                               // "RUNNING", ...
 std::optional<ProcessState> processStateFromString(std::string_view s);  // case-insensitive

@@ -58,6 +58,8 @@ Supervisor::Instance& Supervisor::addInstance(const ServiceSpec& spec, const std
     inst->out.tail.setCapacity(config_.supervisor.tailBytes);
     inst->err.tail.setCapacity(config_.supervisor.tailBytes);
     auto& ref = *inst;
+    ref.counted = ref.machine.state();
+    ++stateCounts_[static_cast<std::size_t>(ref.counted)];
     instances_[name] = std::move(inst);
     openSinks(ref);
     return ref;
@@ -121,7 +123,16 @@ void Supervisor::startAutostart() {
     }
 }
 
+void Supervisor::recount(Instance& inst) {
+    const ProcessState now = inst.machine.state();
+    if (now == inst.counted) return;
+    --stateCounts_[static_cast<std::size_t>(inst.counted)];
+    ++stateCounts_[static_cast<std::size_t>(now)];
+    inst.counted = now;
+}
+
 void Supervisor::notifyStateChanged(Instance& inst, ProcessState before) {
+    recount(inst);
     auto now = inst.machine.state();
     if (now == before) return;
     // A crash loop must show in `journalctl -p warning`; FATAL is an error.
@@ -199,6 +210,7 @@ void Supervisor::forget(Instance& inst) {
     }
     if (inst.queuedDeadline) deadlines_.erase({*inst.queuedDeadline, name});
     cleaning_.erase(name);
+    --stateCounts_[static_cast<std::size_t>(inst.counted)];
     gate_.remove(name);
     for (auto& [level, names] : shutdownPending_) names.erase(name);
     instances_.erase(name);

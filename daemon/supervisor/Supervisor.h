@@ -5,6 +5,7 @@
 // syscall goes through os::ProcessHost, so the simulation drives this very class with a fake OS.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -110,6 +111,7 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
         os::ProcessHost::Token token = 0;  // the current spawn's output, 0 when none
         unsigned sinkGeneration = 0;       // machine.specGeneration() the sinks were opened for
         std::optional<TimePoint> queuedDeadline;
+        ProcessState counted = ProcessState::Stopped;  // the state stateCounts_ has it in
         Stream out, err;
     };
 
@@ -136,6 +138,7 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
     // A transient spawn failure: queue at the ForkGate and return the episode's diagnosis.
     std::string underPressure(Instance& inst, const os::SpawnError& err);
     void notifyStateChanged(Instance& inst, ProcessState before);
+    void recount(Instance& inst);
     void openSinks(Instance& inst);
     void queueDeadline(Instance& inst);
     void armTimer();
@@ -158,6 +161,9 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
     Options options_;
     Config config_;
     std::map<std::string, std::unique_ptr<Instance>> instances_;
+    // Instances per state, kept as transitions are reported: STATUS= and `countIn` read it once per
+    // state change, and a count over instances_ there made a start of N services O(N^2).
+    std::array<std::size_t, kProcessStateCount> stateCounts_{};
     // Secondary indexes hold names, never pointers: a lookup of a forgotten instance finds nothing.
     std::unordered_map<pid_t, std::string> byPid_;
     std::unordered_map<os::ProcessHost::Token, std::string> byToken_;

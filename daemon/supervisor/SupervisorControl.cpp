@@ -86,8 +86,7 @@ ProcessInfo Supervisor::get(const std::string& name) const {
 }
 
 std::size_t Supervisor::countIn(ProcessState s) const {
-    return static_cast<std::size_t>(std::count_if(instances_.begin(), instances_.end(),
-                                                  [s](auto& kv) { return kv.second->machine.state() == s; }));
+    return stateCounts_[static_cast<std::size_t>(s)];
 }
 
 // Patterns name what the config defines: an instance being removed is not matched by "all" or a glob.

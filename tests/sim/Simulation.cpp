@@ -656,6 +656,16 @@ class Run {
                 fail("(h) clients were not told that " + name + " is " +
                      std::string(toString(sup_->view(name)->machine->state())));
         }
+        // (h) the per-state counts behind STATUS= are those of the instances.
+        for (std::size_t i = 0; i < kProcessStateCount; ++i) {
+            const auto state = static_cast<ProcessState>(i);
+            std::size_t counted = 0;
+            for (auto& name : names) counted += sup_->view(name)->machine->state() == state ? 1 : 0;
+            if (sup_->countIn(state) != counted)
+                fail("(h) countIn(" + std::string(toString(state)) + ") is " +
+                     std::to_string(sup_->countIn(state)) + ", but " + std::to_string(counted) +
+                     " instances are in it");
+        }
         // No pipe is leaked: each instance holds the pipes of one spawn at most.
         if (host_.openTokens() > names.size())
             fail("pipes leak: " + std::to_string(host_.openTokens()) + " open for " +
