@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -95,12 +96,67 @@ TEST(SdNotifier, SendsReadyStoppingAndStatus) {
     EXPECT_FALSE(notifier.watchdogArmed());
 
     notifier.status("3 running, 0 backoff, 0 fatal");
+    loop.runOnce(0);  // STATUS= goes out before the loop waits
     notifier.ready();
     notifier.status("3 running, 0 backoff, 0 fatal");  // unchanged: not re-sent
-    notifier.status("2 running,\n1 backoff");          // newline flattened
+    loop.runOnce(0);
+    notifier.status("2 running,\n1 backoff");  // newline flattened
     notifier.stopping();
+    loop.runOnce(0);
     EXPECT_EQ(manager.drain(), (std::vector<std::string>{"STATUS=3 running, 0 backoff, 0 fatal", "READY=1",
-                                                         "STATUS=2 running, 1 backoff", "STOPPING=1"}));
+                                                         "STOPPING=1", "STATUS=2 running, 1 backoff"}));
+}
+
+// A start of N services changes the status N times in one loop turn: the manager gets one datagram,
+// with the last text (before, N datagrams, each through a new socket).
+TEST(SdNotifier, StatusIsSentOncePerLoopTurnWithTheLastText) {
+    FakeManager manager;
+    ScopedEnv sock("NOTIFY_SOCKET", manager.address().c_str());
+    ScopedEnv wd("WATCHDOG_USEC", nullptr);
+    sup::os::EventLoop loop;
+    sup::sd::Notifier notifier(loop);
+    for (int i = 1; i <= 1000; ++i) notifier.status(std::to_string(i) + " starting");
+    EXPECT_TRUE(manager.drain().empty());
+    loop.runOnce(0);
+    EXPECT_EQ(manager.drain(), (std::vector<std::string>{"STATUS=1000 starting"}));
+    // Back and forth within one turn: the manager already has the text, so nothing is sent.
+    notifier.status("x");
+    notifier.status("1000 starting");
+    loop.runOnce(0);
+    EXPECT_TRUE(manager.drain().empty());
+}
+
+// A manager that stops reading must not stop the daemon: sd_notify() blocked in sendmsg() once the
+// manager's queue was full, and with it reaping, D-Bus and the watchdog. Now the messages wait, the
+// queue stays bounded, and they go out when the manager reads again.
+TEST(SdNotifier, AManagerThatDoesNotReadNeverBlocksTheLoop) {
+    FakeManager manager;
+    ScopedEnv sock("NOTIFY_SOCKET", manager.address().c_str());
+    ScopedEnv wd("WATCHDOG_USEC", nullptr);
+    sup::os::EventLoop loop;
+    sup::sd::Notifier notifier(loop);
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 5000; ++i) {  // far more than a datagram queue holds
+        notifier.status("turn " + std::to_string(i));
+        if (i % 100 == 0) notifier.ready();
+        loop.runOnce(0);
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 20s);
+    EXPECT_GT(notifier.queued(), 0u) << "the manager's queue never filled; the test proves nothing";
+    EXPECT_LE(notifier.queued(), 32u);
+
+    // The manager reads again: what waited is delivered once the socket is writable, newest status last.
+    auto got = manager.drain();
+    for (int i = 0; i < 10 && notifier.queued() > 0; ++i) {
+        loop.runOnce(1000);
+        auto more = manager.drain();
+        got.insert(got.end(), more.begin(), more.end());
+    }
+    EXPECT_EQ(notifier.queued(), 0u);
+    ASSERT_FALSE(got.empty());
+    EXPECT_EQ(got.back(), "STATUS=turn 4999");
+    EXPECT_NE(std::find(got.end() - std::min<std::ptrdiff_t>(got.size(), 40), got.end(), "READY=1"),
+              got.end());
 }
 
 TEST(SdNotifier, ReloadingCarriesMonotonicTimestamp) {
