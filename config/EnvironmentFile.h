@@ -1,10 +1,6 @@
-// KEY=VALUE files in the format of systemd's EnvironmentFile=.
-//
-// Blank lines and lines whose first non-blank character is '#' or ';' are skipped. "export KEY=VALUE" is
-// tolerated (so a file can be shared with sh). Blanks around the key and after '=' are ignored. A value
-// may be '...' (literal), "..." (\" \\ \$ \` escapes; may span lines) or bare (a backslash escapes the
-// next character, a trailing backslash continues the line, trailing blanks are dropped). Nothing is
-// expanded: $HOME stays "$HOME". A later assignment of the same key wins.
+// KEY=VALUE files read exactly as systemd's EnvironmentFile= reads them (the rules are listed in
+// EnvironmentFile.cpp). Nothing is expanded: $HOME stays "$HOME". A later assignment of the same key wins.
+// Lines systemd would silently drop, and a quote never closed, are reported as problems instead.
 #pragma once
 
 #include <string>

@@ -16,12 +16,11 @@ TEST(ConfigEnvironmentFile, ReadsAssignmentsSkippingCommentsAndBlankLines) {
         "   \n"
         "A=1\n"
         "  B = two words  \n"
-        "export C=3\n"
+        "\t; indented comment\n"
         "EMPTY=\n"
         "lower_case9=x\n");
     EXPECT_TRUE(c.problems.empty());
-    EXPECT_EQ(c.variables,
-              (Vars{{"A", "1"}, {"B", "two words"}, {"C", "3"}, {"EMPTY", ""}, {"lower_case9", "x"}}));
+    EXPECT_EQ(c.variables, (Vars{{"A", "1"}, {"B", "two words"}, {"EMPTY", ""}, {"lower_case9", "x"}}));
 }
 
 TEST(ConfigEnvironmentFile, UnderstandsQuotesEscapesAndContinuations) {
@@ -32,6 +31,7 @@ TEST(ConfigEnvironmentFile, UnderstandsQuotesEscapesAndContinuations) {
         "M=\"line1\nline2\"\n"
         "CONT=abc\\\ndef\n"
         "MIX=pre'fix'\"post\"\n"
+        "APOS=it's\n"
         "HASH=a#b\n"
         "CRLF=v\r\n"
         "LAST=no newline");
@@ -41,10 +41,58 @@ TEST(ConfigEnvironmentFile, UnderstandsQuotesEscapesAndContinuations) {
                                  {"U", "a b#c"},
                                  {"M", "line1\nline2"},
                                  {"CONT", "abcdef"},
-                                 {"MIX", "prefixpost"},
+                                 {"MIX", "pre'fix'\"post\""},
+                                 {"APOS", "it's"},
                                  {"HASH", "a#b"},
                                  {"CRLF", "v"},
                                  {"LAST", "no newline"}}));
+}
+
+// The table below is systemd's parse_env_file_internal() (src/basic/env-file.c) traced by hand: quotes
+// open only where a value (or the rest of it after a closing quote) starts, and are literal in a bare part.
+TEST(ConfigEnvironmentFile, FollowsSystemdWhereQuotesAndEscapesAreSpecial) {
+    auto c = parseEnvironmentFile(
+        "JOIN='a' \"b\"c\n"       // quoted parts join, blanks between them skipped, then a bare part
+        "BARE=a \"b c\"  \n"      // quotes inside a bare part are literal, trailing blanks dropped
+        "DQ=\"keep \\n \\a\"\n"   // unknown escapes in double quotes keep their backslash
+        "SQ='no \\escape'\n"      // nothing is special between single quotes
+        "LEAD=\\'x'\n"            // an escaped quote starts a bare part
+        "TRAIL=a\\ \n"            // an escaped blank is kept
+        "DQCONT=\"a\\\nb\"\n"     // backslash-newline inside double quotes is eaten
+        "HASH= #not a comment\n"  // '#' is a comment only at the start of a line
+        "CR=a\rNEXT=b\n"          // '\r' alone ends a line too
+        "  KEYSPACE  =  v\n");
+    EXPECT_TRUE(c.problems.empty()) << c.problems.front().message;
+    EXPECT_EQ(c.variables, (Vars{{"JOIN", "abc"},
+                                 {"BARE", "a \"b c\""},
+                                 {"DQ", "keep \\n \\a"},
+                                 {"SQ", "no \\escape"},
+                                 {"LEAD", "'x'"},
+                                 {"TRAIL", "a "},
+                                 {"DQCONT", "ab"},
+                                 {"HASH", "#not a comment"},
+                                 {"CR", "a"},
+                                 {"NEXT", "b"},
+                                 {"KEYSPACE", "v"}}));
+}
+
+TEST(ConfigEnvironmentFile, RefusesWhatSystemdWouldSilentlyDropOrMisread) {
+    auto c = parseEnvironmentFile(
+        "export A=1\n"
+        "# trailing backslash \\\n"
+        "B=2\n");
+    ASSERT_EQ(c.problems.size(), 2u);
+    EXPECT_EQ(c.problems[0].line, 1);
+    EXPECT_NE(c.problems[0].message.find("'export' is not understood"), std::string::npos);
+    EXPECT_NE(c.problems[0].message.find("write A=..."), std::string::npos);
+    EXPECT_EQ(c.problems[1].line, 2);
+    EXPECT_NE(c.problems[1].message.find("comment ending in '\\'"), std::string::npos);
+    EXPECT_EQ(c.variables, (Vars{{"B", "2"}}));
+
+    auto utf8 = parseEnvironmentFile("BAD=\xff\xfe\nGOOD=\xc3\xa9\n");
+    ASSERT_EQ(utf8.problems.size(), 1u);
+    EXPECT_NE(utf8.problems[0].message.find("not valid UTF-8"), std::string::npos);
+    EXPECT_EQ(utf8.variables, (Vars{{"GOOD", "\xc3\xa9"}}));
 }
 
 TEST(ConfigEnvironmentFile, KeepsDuplicatesInOrderSoTheLastOneWins) {
@@ -70,7 +118,7 @@ TEST(ConfigEnvironmentFile, ReportsBadLinesWithLineAndColumnAndKeepsTheGoodOnes)
     EXPECT_EQ(c.problems[2].line, 4);
     EXPECT_EQ(c.problems[3].line, 5);
     EXPECT_EQ(c.problems[3].column, 3);
-    EXPECT_NE(c.problems[3].message.find("unterminated \" quote"), std::string::npos);
+    EXPECT_NE(c.problems[3].message.find("quote never closed"), std::string::npos);
     // The unterminated quote swallows the rest of the file, as it would in systemd.
     EXPECT_EQ(c.variables, (Vars{{"GOOD", "1"}}));
 }

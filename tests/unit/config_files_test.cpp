@@ -135,7 +135,7 @@ TEST_F(ConfigFiles, ProblemsInEveryFileAreReportedTogether) {
 }
 
 TEST_F(ConfigFiles, EnvironmentFileFirstThenEnvironmentOverIt) {
-    std::string env = write("web.env", "# defaults\nPORT=80\nexport HOST=\"0.0.0.0\"\nMODE='prod'\n");
+    std::string env = write("web.env", "# defaults\nPORT=80\nHOST=\"0.0.0.0\"\nMODE='prod'\n");
     write("conf/web.yaml",
           "services:\n  web:\n    command: x\n    environment: {PORT: 8080}\n    environment_file: " + env +
               "\n");
@@ -175,11 +175,11 @@ TEST_F(ConfigFiles, ABadEnvironmentFileLineNamesTheEnvironmentFileAndLine) {
     std::string env = write("web.env", "A=1\n\nthis is wrong\nB=2\n");
     std::string yaml =
         write("a.yaml", "services:\n  web:\n    command: x\n    environment_file: " + env + "\n");
-    EXPECT_EQ(errorOf(yaml),
-              env +
-                  ":3:1: services.web.environment_file: expected KEY=VALUE, got 'this is wrong' "
-                  "(environment file named at " +
-                  yaml + ":4)");
+    EXPECT_EQ(errorOf(yaml), env +
+                                 ":3:1: services.web.environment_file: expected KEY=VALUE, got 'this is "
+                                 "wrong' (systemd would ignore this line) "
+                                 "(environment file named at " +
+                                 yaml + ":4)");
 }
 
 }  // namespace
