@@ -72,8 +72,25 @@ ConfigFileList listConfigFiles(const std::string& path) {
     fs::directory_iterator it(path, ec), end;
     for (; !ec && it != end; it.increment(ec)) {
         const std::string name = it->path().filename().string();
+        if (!isConfigFileName(name)) continue;
+        // Sub-directories are skipped (documented). Anything else with a config name is listed, so that
+        // reading it reports what is wrong (a FIFO, a socket, no permission) instead of the file silently
+        // not counting; a symlink whose target is gone says so, since "No such file" about a name that
+        // `ls` shows is a puzzle.
         std::error_code typeError;
-        if (isConfigFileName(name) && it->is_regular_file(typeError)) names.push_back(name);
+        if (it->is_directory(typeError)) continue;
+        std::error_code targetError;  // set for a dangling symlink, like the not_found type below
+        if (it->is_symlink(typeError) &&
+            fs::status(it->path(), targetError).type() == fs::file_type::not_found) {
+            std::error_code linkError;
+            const auto target = fs::read_symlink(it->path(), linkError);
+            out.issues.push_back({{it->path().string(), 0, 0},
+                                  "",
+                                  "broken symlink (its target " +
+                                      (linkError ? std::string("?") : target.string()) + " does not exist)"});
+            continue;
+        }
+        names.push_back(name);
     }
     if (ec) {
         problem("cannot list configuration directory: " + ec.message());

@@ -1,5 +1,8 @@
 #include "DocumentReader.h"
 
+#include <optional>
+#include <string_view>
+
 #include "ServiceReader.h"
 #include "Suggest.h"
 #include "SupervisorReader.h"
@@ -33,6 +36,23 @@ void readServices(const ReadContext& ctx, const Field& f, FileContent& out) {
     for (const auto& entry : services.all()) out.services.push_back(readService(ctx, entry));
 }
 
+// The column of a tab in the leading blanks of line `line` (1-based), if there is one. YAML forbids tabs
+// in indentation, and yaml-cpp then reports something unrelated ("end of map not found", "illegal map
+// value") at that line; a tab after the indentation (in a value, a comment) is legal and not looked at.
+std::optional<int> tabInIndentation(std::string_view text, int line) {
+    std::size_t start = 0;
+    for (int n = 1; n < line; ++n) {
+        start = text.find('\n', start);
+        if (start == std::string_view::npos) return std::nullopt;
+        ++start;
+    }
+    const std::string_view row = text.substr(start, text.find('\n', start) - start);
+    const std::string_view indentation = row.substr(0, row.find_first_not_of(" \t"));
+    const std::size_t tab = indentation.find('\t');
+    if (tab == std::string_view::npos) return std::nullopt;
+    return static_cast<int>(tab) + 1;
+}
+
 }  // namespace
 
 FileContent readDocument(const ReadContext& ctx, const std::string& text) {
@@ -42,6 +62,11 @@ FileContent readDocument(const ReadContext& ctx, const std::string& text) {
         documents = YAML::LoadAll(text);
     } catch (const YAML::Exception& e) {
         const YAML::Mark m = e.mark;
+        if (auto tab = m.line >= 0 ? tabInIndentation(text, m.line + 1) : std::nullopt) {
+            ctx.issues.add({ctx.file, m.line + 1, *tab}, "",
+                           "tab characters are not allowed for indentation (use spaces)");
+            return out;
+        }
         ctx.issues.add({ctx.file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0}, "",
                        "YAML syntax error: " + e.msg);
         return out;

@@ -21,6 +21,7 @@ long double unitMillis(std::string_view unit) {
     if (unit == "m" || unit == "min") return 60'000;
     if (unit == "h") return 3'600'000;
     if (unit == "d") return 86'400'000;
+    if (unit == "month" || unit == "months") return 2'629'800'000;  // systemd's month: 30.44 days
     return 0;
 }
 
@@ -45,8 +46,15 @@ Duration parseDuration(std::string_view text) {
         auto number = scan.decimal();
         if (!number) throw std::invalid_argument(kExpected);
         scan.skipSpaces();  // "10 s" as well as "10s"
-        const std::string unit = scan.letters();
+        std::string unit = scan.lettersAsWritten();
         scan.skipSpaces();
+        // systemd reads "M" as a month and "m" as a minute; this parser ignores case, so "1M" would
+        // silently be a minute where systemd waits a month. Neither guess is safe: ask.
+        if (unit == "M")
+            throw std::invalid_argument(
+                "'M' is ambiguous (a minute here before, a month in systemd): write 'min' for minutes or "
+                "'month' for months");
+        for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         // "90" is 90 seconds, but "1m30" is more likely a typo than "1m and 30 seconds".
         if (unit.empty() && (parts > 0 || !scan.done())) throw std::invalid_argument(kExpected);
         long double per = unit.empty() ? 1000 : unitMillis(unit);

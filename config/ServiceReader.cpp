@@ -17,14 +17,25 @@ const std::vector<std::string>& serviceKeys() {
     return keys;
 }
 
-bool isValidServiceName(std::string_view name) {
-    if (name.empty()) return false;
+std::optional<std::string> serviceNameProblem(std::string_view name) {
     for (char c : name) {
         bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
                   c == '.' || c == '-';
-        if (!ok) return false;
+        if (!ok)
+            return name.find('@') != std::string_view::npos ? "'@' is reserved for instance names like web@0"
+                                                            : "use letters, digits, '_', '.' and '-'";
     }
-    return true;
+    if (name.empty()) return "use letters, digits, '_', '.' and '-'";
+    // Names that would mean something else where a service name is used.
+    if (name == "all") return "'all' is reserved: 'supctl start all' means every service";
+    if (name == "." || name == "..")
+        return "'.' and '..' are reserved: as {name} in a log path they would name a directory";
+    if (name.front() == '-') return "a name may not start with '-': supctl would read it as an option";
+    return std::nullopt;
+}
+
+bool isValidServiceName(std::string_view name) {
+    return !serviceNameProblem(name);
 }
 
 namespace {
@@ -76,12 +87,8 @@ ServiceSpec readService(const ReadContext& ctx, const Field& entry) {
     ServiceSpec spec;
     spec.name = entry.name;
     spec.where = ctx.locate(entry.key);
-    if (!isValidServiceName(entry.name)) {
-        std::string why = entry.name.find('@') != std::string::npos
-                              ? " ('@' is reserved for instance names like web@0)"
-                              : " (use letters, digits, '_', '.' and '-')";
-        ctx.error(entry.key, entry.path, "invalid service name '" + entry.name + "'" + why);
-    }
+    if (auto why = serviceNameProblem(entry.name))
+        ctx.error(entry.key, entry.path, "invalid service name '" + entry.name + "' (" + *why + ")");
     if (entry.value.IsNull()) {
         ctx.error(entry.key, entry.path, "missing command");
         return spec;

@@ -1,6 +1,10 @@
 // One entry of `services:` -> a ServiceSpec with defaults applied, problems reported to the context.
 #pragma once
 
+#include <optional>
+#include <string>
+#include <string_view>
+
 #include "ServiceSpec.h"
 #include "YamlFields.h"
 
@@ -13,7 +17,10 @@ const std::vector<std::string>& serviceKeys();
 // are set even when the rest is broken, so the loader can still spot duplicates across files).
 ServiceSpec readService(const ReadContext& ctx, const Field& entry);
 
-// [A-Za-z0-9_.-]+ ; '@' is kept for instance names (web@0).
+// Why `name` cannot be a service name, or nullopt when it can: [A-Za-z0-9_.-]+ ('@' is kept for
+// instance names like web@0), and not one of the names that mean something else to supctl or in a
+// path: "all", ".", "..", or anything starting with '-'.
+std::optional<std::string> serviceNameProblem(std::string_view name);
 bool isValidServiceName(std::string_view name);
 
 }  // namespace sup::config

@@ -43,11 +43,17 @@ class TextScan {
         return value;
     }
 
+    // ASCII letters, as written.
+    std::string lettersAsWritten() {
+        std::string out;
+        while (!done() && std::isalpha(static_cast<unsigned char>(text_[pos_]))) out += text_[pos_++];
+        return out;
+    }
+
     // ASCII letters, lower-cased.
     std::string letters() {
-        std::string out;
-        while (!done() && std::isalpha(static_cast<unsigned char>(text_[pos_])))
-            out += static_cast<char>(std::tolower(static_cast<unsigned char>(text_[pos_++])));
+        std::string out = lettersAsWritten();
+        for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         return out;
     }
 

@@ -160,6 +160,51 @@ TEST(ConfigErrors, ServiceNamesUseASmallAlphabetAndLeaveAtForInstances) {
     EXPECT_EQ(errorOf("services:\n  A-z_0.9: {command: x}\n"), "");
 }
 
+TEST(ConfigErrors, NamesThatMeanSomethingElseToSupctlOrInAPathAreReserved) {
+    EXPECT_EQ(errorOf("services:\n  all: {command: x}\n"),
+              "bad.yaml:2:3: services.all: invalid service name 'all' ('all' is reserved: 'supctl start all' "
+              "means every service)");
+    EXPECT_TRUE(
+        has(errorOf("services:\n  .: {command: x}\n"), "bad.yaml:2:3: services..: invalid service name '.'"));
+    EXPECT_TRUE(
+        has(errorOf("services:\n  \"..\": {command: x}\n"), "invalid service name '..' ('.' and '..'"));
+    EXPECT_TRUE(
+        has(errorOf("services:\n  -web: {command: x}\n"),
+            "bad.yaml:2:3: services.-web: invalid service name '-web' (a name may not start with '-'"));
+    EXPECT_EQ(errorOf("services:\n  all-web: {command: x}\n  .web: {command: x}\n  web-: {command: x}\n"),
+              "");
+}
+
+TEST(ConfigErrors, EveryDurationKeyRefusesTheAmbiguousM) {
+    for (const char* key : {"start_seconds", "stop_timeout"})
+        EXPECT_TRUE(has(errorOf(service(std::string("    ") + key + ": 1M\n")),
+                        std::string("bad.yaml:4:") + std::to_string(7 + std::string(key).size()) +
+                            ": services.web." + key + ": 'M' is ambiguous"))
+            << key;
+    for (const char* key : {"initial", "max", "reset_after"})
+        EXPECT_TRUE(has(errorOf(service(std::string("    backoff: {") + key + ": 1M}\n")),
+                        std::string("services.web.backoff.") + key + ": 'M' is ambiguous"))
+            << key;
+}
+
+TEST(ConfigErrors, ATabInTheIndentationIsNamedAsSuch) {
+    EXPECT_EQ(errorOf("services:\n  web:\n\tcommand: x\n"),
+              "bad.yaml:3:1: tab characters are not allowed for indentation (use spaces)");
+    EXPECT_EQ(errorOf("services:\n  web:\n    command: x\n  \tpriority: 3\n"),
+              "bad.yaml:4:3: tab characters are not allowed for indentation (use spaces)");
+    EXPECT_EQ(errorOf("services:\n\tweb: {command: x}\n"),
+              "bad.yaml:2:1: tab characters are not allowed for indentation (use spaces)");
+    EXPECT_EQ(errorOf("services:\n  web:\n    command: x\n\t\n"),
+              "bad.yaml:4:1: tab characters are not allowed for indentation (use spaces)");
+    // A syntax error elsewhere is not blamed on a legal tab.
+    EXPECT_TRUE(has(errorOf("services:\n  web:\n    command: |\n      \tx\n  db: [\n"),
+                    "bad.yaml:6:1: YAML syntax error"));
+    // Tabs elsewhere are text: in a quoted value, in a block scalar after its indentation, in a comment.
+    EXPECT_EQ(errorOf("services:\n  web:\n    command: \"a\tb\"   # x\ty\n"
+                      "    environment:\n      X: |\n        \tindented text\n"),
+              "");
+}
+
 TEST(ConfigErrors, BackoffInitialMayNotExceedMax) {
     EXPECT_EQ(
         errorOf(service("    backoff: {initial: 10s, max: 5s}\n")),

@@ -103,6 +103,27 @@ TEST_F(ConfigFiles, AFileThatCannotBeReadIsAnErrorNamingIt) {
     }
 }
 
+// Before, a dangling web.yaml symlink or a FIFO named web.yaml was skipped: the services in it silently
+// did not exist.
+TEST_F(ConfigFiles, ADirectoryEntryWithAConfigNameThatCannotBeReadIsAnError) {
+    write("a.yaml", "services: {a: {command: x}}\n");
+    const std::string link = (dir / "b.yaml").string();
+    ASSERT_EQ(::symlink("/nonexistent/b.yaml", link.c_str()), 0) << std::strerror(errno);
+    const std::string fifo = (dir / "c.yaml").string();
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+    const std::string text = errorOf(dir.string());
+    EXPECT_TRUE(has(text, link + ": broken symlink (its target /nonexistent/b.yaml does not exist)")) << text;
+    EXPECT_TRUE(has(text, fifo + " (not a regular file)")) << text;
+    // A symlink to a good file is read; one to a directory is a sub-directory, skipped.
+    ::unlink(link.c_str());
+    ::unlink(fifo.c_str());
+    write("real/target.yml", "services: {t: {command: x}}\n");
+    ASSERT_EQ(::symlink("real/target.yml", link.c_str()), 0);
+    ASSERT_EQ(::symlink("real", fifo.c_str()), 0);
+    Config c = load(dir.string());
+    EXPECT_EQ(c.files, (Argv{(dir / "a.yaml").string(), link}));
+}
+
 TEST_F(ConfigFiles, AServiceNameIsDefinedOnceAcrossFiles) {
     std::string a = write("a.yaml", "services:\n  web: {command: x}\n");
     std::string b = write("b.yaml", "services:\n  other: {command: x}\n  web: {command: y}\n");

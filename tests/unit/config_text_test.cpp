@@ -34,6 +34,26 @@ TEST(ConfigDuration, ReadsEveryUnitAndBareSeconds) {
     EXPECT_EQ(parseDuration("10 s"), milliseconds(10'000));
 }
 
+// systemd reads "1M" as a month, and this parser used to read it as a minute: the spelling is refused,
+// and the message says what to write instead. "m" stays a minute, as in systemd.
+TEST(ConfigDuration, RefusesTheAmbiguousCapitalMAndReadsMonthsLikeSystemd) {
+    for (const char* ambiguous : {"1M", "1 M", "1h 1M", "1M30s"}) {
+        try {
+            parseDuration(ambiguous);
+            ADD_FAILURE() << "'" << ambiguous << "' was accepted";
+        } catch (const std::invalid_argument& e) {
+            const std::string what = e.what();
+            EXPECT_NE(what.find("'M' is ambiguous"), std::string::npos) << what;
+            EXPECT_NE(what.find("'min'"), std::string::npos) << what;
+            EXPECT_NE(what.find("'month'"), std::string::npos) << what;
+        }
+    }
+    EXPECT_EQ(parseDuration("1m"), milliseconds(60'000));
+    EXPECT_EQ(parseDuration("1MIN"), milliseconds(60'000));
+    EXPECT_EQ(parseDuration("1month"), milliseconds(2'629'800'000));  // 30.44 days, as systemd
+    EXPECT_EQ(parseDuration("2months"), milliseconds(5'259'600'000));
+}
+
 TEST(ConfigDuration, RejectsWhatIsNotADuration) {
     for (const char* bad : {"", " ", "abc", "-1s", "10x", "1m30", "s", "1..5s", "10 s s", "1e3", "ms"})
         EXPECT_THROW(parseDuration(bad), std::invalid_argument) << "'" << bad << "'";
