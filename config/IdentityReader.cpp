@@ -55,6 +55,7 @@ void readIdentity(const ReadContext& ctx, const Field* user, const Field* group,
         spec.uid = entry->uid;
         spec.gid = groupId.value_or(entry->gid);
         spec.home = entry->home.empty() ? "/" : entry->home;
+        spec.account = entry->name;  // "0" is written, "root" is who the process is
         // As initgroups(user, gid) would: the user's groups, with the chosen primary group first.
         spec.supplementaryGroups = groupsOf(entry->name, *spec.gid);
     } catch (const std::system_error& e) {

@@ -66,6 +66,8 @@ struct ServiceSpec {
     std::optional<gid_t> gid;                // resolved at load time (the user's primary group by default)
     std::vector<gid_t> supplementaryGroups;  // resolved with getgrouplist() for the user
     std::string home;                        // the user's home (for HOME in the environment)
+    std::string account;                     // the user's passwd name, for USER and LOGNAME; empty for a
+                                             // uid without a passwd entry
     std::map<std::string, std::string> environment;  // environment_file first, then `environment` over it
     std::string environmentFile;                     // as written, for display
     std::optional<mode_t> umask;                     // empty = inherit the daemon's (022 under systemd)

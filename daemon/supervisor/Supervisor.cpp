@@ -240,9 +240,11 @@ std::vector<std::string> Supervisor::childEnvironment(const Instance& inst) cons
     for (auto& name : options_.scrubEnvironment) env.erase(name);
     if (spec.uid) {
         env["HOME"] = spec.home.empty() ? "/" : spec.home;
+        // The account's name even when `user:` is a number; a uid without a passwd entry has no name,
+        // so the number as written stands in for it.
         if (spec.user) {
-            env["USER"] = *spec.user;
-            env["LOGNAME"] = *spec.user;
+            env["USER"] = spec.account.empty() ? *spec.user : spec.account;
+            env["LOGNAME"] = env["USER"];
         }
     }
     env["SUPERVISOR_PROCESS_NAME"] = inst.name;

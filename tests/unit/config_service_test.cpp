@@ -137,8 +137,19 @@ TEST(ConfigService, ANumericUserWithoutAPasswdEntryIsAcceptedWithItsOwnGroupAndR
     EXPECT_EQ(s.gid, 4242u);
     EXPECT_EQ(s.home, "/");
     EXPECT_TRUE(s.supplementaryGroups.empty());
+    EXPECT_EQ(s.account, "");  // no name to give USER and LOGNAME
     s = onlyService("services: {a: {command: x, user: 4242, group: 0}}");
     EXPECT_EQ(s.gid, 0u);
+}
+
+TEST(ConfigService, ANumericUserWithAPasswdEntryKnowsItsAccountName) {
+    const passwd* pw = ::getpwuid(0);
+    if (!pw) GTEST_SKIP() << "no passwd entry for uid 0";
+    const std::string name = pw->pw_name;
+    ServiceSpec s = onlyService("services: {a: {command: x, user: 0}}");
+    EXPECT_EQ(s.user, "0");  // as written, for display
+    EXPECT_EQ(s.account, name);
+    EXPECT_EQ(onlyService("services: {a: {command: x, user: " + name + "}}").account, name);
 }
 
 TEST(ConfigService, ANamedUserBringsUidPrimaryGroupHomeAndItsGroups) {
