@@ -200,6 +200,43 @@ DaemonInfo BusClient::daemonInfo() {
     return d;
 }
 
+ServiceDefinition BusClient::definition(const std::string& objectPath) {
+    auto object = sdbus::createProxy(*connection_, kBusName, objectPath);
+    Dict props;
+    object->callMethod("GetAll")
+        .onInterface("org.freedesktop.DBus.Properties")
+        .withArguments(std::string(io::supervisord::Process1_proxy::INTERFACE_NAME))
+        .storeResultsTo(props);
+    ServiceDefinition d;
+    take(props, "ExecStart", d.execStart);
+    take(props, "WorkingDirectory", d.workingDirectory);
+    take(props, "User", d.user);
+    take(props, "UnixGroup", d.unixGroup);
+    take(props, "UMask", d.umask);
+    take(props, "Environment", d.environment);
+    take(props, "EnvironmentFile", d.environmentFile);
+    take(props, "NumProcs", d.numProcs);
+    take(props, "Autostart", d.autostart);
+    take(props, "RestartPolicy", d.restart);
+    take(props, "SuccessExitStatus", d.successExitStatus);
+    take(props, "StartSecUSec", d.startSecUsec);
+    take(props, "StartRetries", d.startRetries);
+    take(props, "BackoffInitialUSec", d.backoffInitialUsec);
+    take(props, "BackoffMaxUSec", d.backoffMaxUsec);
+    take(props, "BackoffResetUSec", d.backoffResetUsec);
+    take(props, "StopSignal", d.stopSignal);
+    take(props, "StopTimeoutUSec", d.stopTimeoutUsec);
+    take(props, "KillGroup", d.killGroup);
+    take(props, "StandardOutput", d.standardOutput);
+    take(props, "StandardOutputMaxSize", d.standardOutputMaxSize);
+    take(props, "StandardOutputBackups", d.standardOutputBackups);
+    take(props, "StandardError", d.standardError);
+    take(props, "StandardErrorMaxSize", d.standardErrorMaxSize);
+    take(props, "StandardErrorBackups", d.standardErrorBackups);
+    take(props, "Timestamps", d.timestamps);
+    return d;
+}
+
 bool BusClient::daemonOnBus() {
     auto dbus = sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
     bool has = false;

@@ -72,6 +72,8 @@ class BusClient {
     LimitsReading limits();
     std::vector<DoctorFinding> doctor(const std::vector<std::string>& names);
     DaemonInfo daemonInfo();
+    // The definition properties of one process object (ProcessRecord::objectPath), in one GetAll.
+    ServiceDefinition definition(const std::string& objectPath);
 
     // org.freedesktop.DBus about io.supervisord.
     bool daemonOnBus();

@@ -177,7 +177,7 @@ void checkArgumentCount(const Invocation& inv) {
         if (inv.signal.empty()) fail("needs a signal and at least one PATTERN, e.g. 'supctl signal HUP web'");
         if (n == 0) fail("needs at least one PATTERN after the signal");
         checkSignal(inv.signal);
-    } else if (c == "tail") {
+    } else if (c == "tail" || c == "cat") {
         if (n != 1) fail("needs exactly one NAME");
     } else if (c == "show" || c == "pid") {
         if (n > 1) fail("takes at most one NAME");
@@ -192,7 +192,7 @@ void checkArgumentCount(const Invocation& inv) {
 
 const std::vector<std::string>& knownCommands() {
     static const std::vector<std::string> commands = {
-        "status", "is-active", "is-failed", "show", "start",  "stop",   "restart", "signal",
+        "status", "is-active", "is-failed", "show", "cat",    "start",  "stop",    "restart", "signal",
         "reload", "shutdown",  "tail",      "pid",  "limits", "doctor", "version", "help"};
     return commands;
 }

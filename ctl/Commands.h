@@ -35,6 +35,7 @@ int runStatus(Context& c);
 int runIsActive(Context& c);
 int runIsFailed(Context& c);
 int runShow(Context& c);
+int runCat(Context& c);
 int runPid(Context& c);
 int runStart(Context& c);
 int runStop(Context& c);

@@ -14,6 +14,7 @@ Commands:
   is-active PATTERN...       Print active/inactive/... per process; exit 0 if every one is active
   is-failed PATTERN...       Print the same; exit 0 if any one is failed (FATAL)
   show [NAME]                Show every property of a process (or of the daemon) as KEY=VALUE
+  cat NAME                   Print the definition a process runs with (defaults filled in) and its file:line
   start PATTERN...           Start processes and wait until they are RUNNING
   stop PATTERN...            Stop processes and wait until they have stopped
   restart PATTERN...         Restart processes and wait until they are RUNNING again
@@ -50,11 +51,15 @@ std::string commandHelp(const std::string& command) {
     static const std::map<std::string, std::string> texts = {
         {"status", R"(Usage: supctl status [--json] [PATTERN...]
 
-Show name, state, PID, uptime (or time since the last change), restarts, last exit and the reason of
+Show name, state, PID, time in that state, restarts, last exit and the reason of
 every process matching PATTERN (all when none is given).
+IN-STATE is how long the process has been in its state: its uptime when RUNNING, otherwise the time
+since the last change (how long it has been FATAL, BACKOFF, ...). LAST-EXIT says "exec: ..." when the
+child never ran its program.
 --json prints an array of objects with the keys name, group, state, pid, restarts, exit_status,
-last_exit, spawn_error, reason, started_at, state_since, next_start, cpu_usec, max_rss_kib, command,
-source_file, source_line, priority (times in CLOCK_REALTIME microseconds, 0 = never).
+last_exit, spawn_error, reason, started_at, state_since, next_start, cpu_usec, max_rss_kib, command
+(the argument list, an array of strings), source_file, source_line, priority (times in
+CLOCK_REALTIME microseconds, 0 = never).
 Exit status: 0 when every listed process is RUNNING, 3 when one is not, 4 when a pattern matches nothing
 or supervisord cannot be reached (LSB: status unknown).
 )"},
@@ -78,8 +83,27 @@ failed (FATAL), 1 when none is, 4 when a PATTERN matches nothing or supervisord 
 Print every property of process NAME as KEY=VALUE (like systemctl show); without NAME, the daemon's.
 A group NAME ('web' for web@0 and web@1) shows each instance, separated by an empty line (--json: an
 array of objects).
-  -p, --property=KEY   Only these properties (repeatable, comma-separated)
+  -p, --property=KEY   Only these properties, in the order given (repeatable, comma-separated)
       --value          Print only the values
+--json prints {KEY: value} with the same keys, typed: numbers, true/false, arrays of strings
+(ExecStart, Environment), durations (...USec) in microseconds.
+
+Properties of a process (see supctl(1) for each):
+  state:      Name Service State Pid Restarts ExitStatus LastExit SpawnError Reason StartedAt
+              StartedAtUSec StateSince StateSinceUSec NextStart NextStartUSec CpuUsec MaxRssKiB
+  definition: ExecStart Command WorkingDirectory User Group UMask Environment EnvironmentFile
+              NumProcs Autostart Restart SuccessExitStatus StartSecUSec StartRetries
+              BackoffInitialUSec BackoffMaxUSec BackoffResetUSec StopSignal StopTimeoutUSec
+              KillGroup Priority StandardOutput StandardOutputMaxSize StandardOutputBackups
+              StandardError StandardErrorMaxSize StandardErrorBackups Timestamps SourceFile
+              SourceLine Object
+Of the daemon: Version State ConfigPath ForkPressure ProcessCount StateCounts
+)"},
+        {"cat", R"(Usage: supctl cat NAME
+
+Print the definition process NAME runs with, as YAML: the file:line it was loaded from, then every
+setting with its default filled in (like systemctl cat, but the effective values rather than the
+file's text; log paths resolved for this instance). A group NAME prints each instance.
 )"},
         {"start", R"(Usage: supctl start [--no-block] [--timeout=SECS] PATTERN...
 

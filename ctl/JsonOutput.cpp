@@ -22,7 +22,8 @@ Json processJson(const ProcessRecord& p) {
     j["next_start"] = p.nextStartUsec;
     j["cpu_usec"] = p.cpuUsec;
     j["max_rss_kib"] = p.maxRssKiB;
-    j["command"] = p.command;
+    // The arguments, boundaries kept ("a b" stays one word); an older daemon sends no argv.
+    j["command"] = !p.argv.empty() || p.command.empty() ? Json(p.argv) : Json::array({p.command});
     j["source_file"] = p.sourceFile;
     j["source_line"] = p.sourceLine;
     j["priority"] = p.priority;

@@ -10,6 +10,7 @@
 
 #include "ctl/Commands.h"
 #include "ctl/ExitCode.h"
+#include "ctl/FailureHint.h"
 #include "ctl/TimeFormat.h"
 #include "ctl/WaitTracker.h"
 
@@ -165,10 +166,8 @@ class Waiter {
             const std::string& reason = !t.lastReason().empty() ? t.lastReason() : p.reason;
             c_.error(name + " failed to " + verbOf(action_) + ": " + t.lastState() +
                      (reason.empty() ? "" : " (" + reason + ")"));
-            if (!p.spawnError.empty() && reason.find(p.spawnError) == std::string::npos)
-                c_.note("  spawn error: " + p.spawnError + "\n");
-            if (!p.lastExit.empty()) c_.note("  last exit: " + p.lastExit + "\n");
-            c_.note("  see: supctl tail --stderr " + name + "\n");
+            if (p.name.empty()) p.name = name;
+            c_.note(failureNotes(p, reason));
         }
         return rc;
     }

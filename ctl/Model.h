@@ -24,11 +24,43 @@ struct ProcessRecord {
     std::int64_t nextStartUsec = 0;   // CLOCK_REALTIME, 0 = none scheduled
     std::uint64_t cpuUsec = 0;
     std::int64_t maxRssKiB = 0;
-    std::string command;
+    std::string command;            // argv joined for display
+    std::vector<std::string> argv;  // the command's argument boundaries (empty from an older daemon)
     std::string sourceFile;
     std::int32_t sourceLine = 0;
     std::int32_t priority = 0;
     std::string objectPath;
+};
+
+// The definition an instance runs with: the definition properties of io.supervisord.Process1 (the
+// service as loaded, defaults filled in). For `supctl show` and `supctl cat`.
+struct ServiceDefinition {
+    std::vector<std::string> execStart;
+    std::string workingDirectory;
+    std::string user;                      // "" = the daemon's user
+    std::string unixGroup;                 // "" = the user's primary group
+    std::string umask;                     // "0022"; "" = inherited from the daemon
+    std::vector<std::string> environment;  // KEY=VALUE
+    std::string environmentFile;
+    std::uint32_t numProcs = 1;
+    bool autostart = true;
+    std::string restart;
+    std::vector<std::int32_t> successExitStatus;
+    std::uint64_t startSecUsec = 0;
+    std::uint32_t startRetries = 0;
+    std::uint64_t backoffInitialUsec = 0;
+    std::uint64_t backoffMaxUsec = 0;
+    std::uint64_t backoffResetUsec = 0;
+    std::string stopSignal;
+    std::uint64_t stopTimeoutUsec = 0;
+    bool killGroup = true;
+    std::string standardOutput;  // daemon, journal, null, file:PATH
+    std::uint64_t standardOutputMaxSize = 0;
+    std::uint32_t standardOutputBackups = 0;
+    std::string standardError;  // the same, or stdout
+    std::uint64_t standardErrorMaxSize = 0;
+    std::uint32_t standardErrorBackups = 0;
+    bool timestamps = false;
 };
 
 // The manager's own properties, for `supctl show` without a name and `supctl version`.

@@ -57,6 +57,8 @@ void readField(sdbus::Message& m, const std::string& key, ProcessRecord& p) {
         readAs(m, contents, p.maxRssKiB);
     else if (key == "command")
         readAs(m, contents, p.command);
+    else if (key == "argv")
+        readAs(m, contents, p.argv);
     else if (key == "source_file")
         readAs(m, contents, p.sourceFile);
     else if (key == "source_line")

@@ -7,6 +7,7 @@
 
 #include "ctl/ActiveState.h"
 #include "ctl/Commands.h"
+#include "ctl/DefinitionView.h"
 #include "ctl/ExitCode.h"
 #include "ctl/JsonOutput.h"
 #include "ctl/ShowView.h"
@@ -117,25 +118,39 @@ int runIsFailed(Context& c) {
 
 // show NAME and pid NAME take an instance or a group: a group shows every instance, as
 // `systemctl show` does for several units (blocks separated by an empty line, a JSON array).
+// `-p A,B` prints A then B, in the order asked, in text and in JSON.
 int runShow(Context& c) {
     const auto& inv = c.inv();
     if (inv.args.empty()) {
-        DaemonInfo d = c.bus().daemonInfo();
-        c.out(c.json() ? dumpLine(daemonJson(d))
-                       : renderProperties(daemonProperties(d), inv.properties, inv.valueOnly));
+        PropertyList props = daemonProperties(c.bus().daemonInfo());
+        c.out(c.json() ? dumpLine(propertiesJson(props, inv.properties))
+                       : renderProperties(props, inv.properties, inv.valueOnly));
         return kExitOk;
     }
     const std::string& name = inv.args.front();
     std::vector<ProcessRecord> instances = c.bus().getInstances(name);
     const bool group = instances.size() != 1 || instances.front().name != name;
-    if (c.json()) {
-        c.out(dumpLine(group ? processListJson(instances) : processJson(instances.front())));
-        return kExitOk;
-    }
+    Json array = Json::array();
     std::string text;
     for (const auto& p : instances) {
+        PropertyList props = processProperties(p, c.bus().definition(p.objectPath));
+        if (c.json()) {
+            array.push_back(propertiesJson(props, inv.properties));
+            continue;
+        }
         if (!text.empty()) text += "\n";
-        text += renderProperties(processProperties(p), inv.properties, inv.valueOnly);
+        text += renderProperties(props, inv.properties, inv.valueOnly);
+    }
+    c.out(c.json() ? dumpLine(group ? array : array.front()) : text);
+    return kExitOk;
+}
+
+// cat NAME: the effective definition of each instance, as YAML with its source (like systemctl cat).
+int runCat(Context& c) {
+    std::string text;
+    for (const auto& p : c.bus().getInstances(c.inv().args.front())) {
+        if (!text.empty()) text += "\n";
+        text += renderDefinition(p, c.bus().definition(p.objectPath));
     }
     c.out(text);
     return kExitOk;

@@ -8,11 +8,17 @@ namespace sup::ctl {
 
 namespace {
 
-std::string uptimeCell(const ProcessRecord& p, std::int64_t nowUsec) {
+// How long the process has been in its STATE: a RUNNING one counts from its start (its uptime), every
+// other from its last state change, so a FATAL row says how long it has been FATAL.
+std::string inStateCell(const ProcessRecord& p, std::int64_t nowUsec) {
     if (p.state == "RUNNING" && p.startedAtUsec > 0) return formatDuration(nowUsec - p.startedAtUsec);
-    if (p.stateSinceUsec > 0) return formatDuration(nowUsec - p.stateSinceUsec) + " ago";
+    if (p.stateSinceUsec > 0) return formatDuration(nowUsec - p.stateSinceUsec);
     return "-";
 }
+
+// The daemon words a pending restart as "...; restarting in 4s" when it decides it; the table says it
+// once, counting down to the due time instead.
+constexpr const char* kRestartingIn = "; restarting in ";
 
 bool failing(const ProcessRecord& p) {
     return p.state == "BACKOFF" || p.state == "FATAL";
@@ -41,20 +47,26 @@ std::string describeReason(const ProcessRecord& p, std::int64_t nowUsec) {
         add(p.spawnError);
     if (p.state == "BACKOFF" && p.nextStartUsec > 0) {
         const std::int64_t left = p.nextStartUsec - nowUsec;
-        add(left > 0 ? "next try in " + formatDuration(left) : "next try now");
+        const auto said = out.find(kRestartingIn);
+        if (said != std::string::npos) {
+            out.erase(said);
+            add(left > 0 ? "restarting in " + formatDuration(left) : "restarting now");
+        } else {
+            add(left > 0 ? "next try in " + formatDuration(left) : "next try now");
+        }
     }
     return out;
 }
 
 std::string renderStatusTable(const std::vector<ProcessRecord>& processes, std::int64_t nowUsec,
                               bool colour) {
-    Table table({"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST-EXIT", "REASON"});
+    Table table({"NAME", "STATE", "PID", "IN-STATE", "RESTARTS", "LAST-EXIT", "REASON"});
     table.alignRight(2);
     table.alignRight(4);
     for (const auto& p : processes) {
         const std::string reason = describeReason(p, nowUsec);
         table.addRow({Cell(p.name), Cell(p.state, stateStyle(p)), Cell(p.pid ? std::to_string(p.pid) : "-"),
-                      Cell(uptimeCell(p, nowUsec)), Cell(std::to_string(p.restarts)),
+                      Cell(inStateCell(p, nowUsec)), Cell(std::to_string(p.restarts)),
                       Cell(p.lastExit.empty() ? "-" : p.lastExit),
                       Cell(reason, failing(p) ? style::kRed : style::kNone)});
     }

@@ -31,6 +31,28 @@ std::string formatDuration(std::int64_t usec) {
     return out;
 }
 
+std::string formatTimespan(std::uint64_t usec) {
+    constexpr std::uint64_t kInfinityUsec = 36'500ULL * 86'400 * 1'000'000;  // sup::kMaxDuration
+    if (usec >= kInfinityUsec) return "infinity";
+    if (usec == 0) return "0";
+    struct Unit {
+        std::uint64_t usec;
+        const char* suffix;
+    };
+    static constexpr Unit units[] = {
+        {86'400'000'000ULL, "d"}, {3'600'000'000ULL, "h"}, {60'000'000ULL, "min"},
+        {1'000'000, "s"},         {1'000, "ms"},           {1, "us"}};
+    std::string out;
+    for (const auto& u : units) {
+        const std::uint64_t n = usec / u.usec;
+        if (n == 0) continue;
+        if (!out.empty()) out += ' ';
+        out += std::to_string(n) + u.suffix;
+        usec -= n * u.usec;
+    }
+    return out;
+}
+
 std::string formatTimestamp(std::int64_t usec) {
     if (usec <= 0) return "";
     std::time_t t = static_cast<std::time_t>(usec / 1'000'000);

@@ -10,6 +10,10 @@ namespace sup::ctl {
 // Negative durations are shown as "0s".
 std::string formatDuration(std::int64_t usec);
 
+// Every unit, exactly, as systemctl show prints a timespan: "10s", "1min 30s", "1s 500ms", "0";
+// "infinity" for the configuration's largest duration (sup::kMaxDuration) and beyond.
+std::string formatTimespan(std::uint64_t usec);
+
 // A CLOCK_REALTIME µs timestamp in local time ("" for 0), like systemctl show prints them.
 std::string formatTimestamp(std::int64_t usec);
 

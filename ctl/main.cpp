@@ -27,6 +27,7 @@ const std::map<std::string, Runner>& runners() {
         {"is-active", runIsActive},
         {"is-failed", runIsFailed},
         {"show", runShow},
+        {"cat", runCat},
         {"pid", runPid},
         {"start", runStart},
         {"stop", runStop},

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ConfigLoader.h"
+#include "Plural.h"
 #include "Preflight.h"
 #include "bus/BusService.h"
 #include "os/EventLoop.h"
@@ -184,8 +185,10 @@ int run(const Args& args) {
             std::fprintf(stderr, "warning: %s\n", sup::config::formatIssue(issue).c_str());
         std::size_t instances = 0;
         for (auto& s : config.services) instances += s.numprocs;
-        std::printf("%s: configuration OK (%zu services, %zu processes, %zu files)\n",
-                    args.configPath.c_str(), config.services.size(), instances, config.files.size());
+        std::printf("%s: configuration OK (%s, %s, %s)\n", args.configPath.c_str(),
+                    sup::countOf(config.services.size(), "service").c_str(),
+                    sup::countOf(instances, "process", "processes").c_str(),
+                    sup::countOf(config.files.size(), "file").c_str());
         return 0;
     }
     if (args.stateDir) config.supervisor.stateDir = *args.stateDir;
@@ -279,8 +282,8 @@ int run(const Args& args) {
 
     supervisor.startAutostart();
     supervisor.setDaemonState(sup::DaemonState::Running);  // READY=1: config loaded, name owned, all launched
-    spdlog::info("supervisord {} running with {} processes from {} (pid {})", SUP_VERSION,
-                 supervisor.list().size(), args.configPath, ::getpid());
+    spdlog::info("supervisord {} running with {} from {} (pid {})", SUP_VERSION,
+                 sup::countOf(supervisor.list().size(), "process", "processes"), args.configPath, ::getpid());
 
     // An exception out of one event handler is a bug, but the services must not pay for it: under
     // systemd the daemon's exit takes every one of them down. It is logged as critical (tests fail on

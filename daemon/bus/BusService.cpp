@@ -10,6 +10,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 #include <spdlog/spdlog.h>
 
+#include "Plural.h"
 #include "bus/BusNames.h"
 #include "bus/ManagerObject.h"
 #include "bus/ProcessObject.h"
@@ -128,8 +129,9 @@ void BusService::reconnect() {
     }
     disconnected_ = false;
     const auto away = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - lostAt_);
-    spdlog::info("D-Bus connection to the {} is back after {:.1f} s ({} attempts); serving {} as {} again",
-                 busLabel(), static_cast<double>(away.count()) / 1000.0, attempts_, kManagerPath, kBusName);
+    spdlog::info("D-Bus connection to the {} is back after {:.1f} s ({}); serving {} as {} again", busLabel(),
+                 static_cast<double>(away.count()) / 1000.0, countOf(attempts_, "attempt"), kManagerPath,
+                 kBusName);
     attempts_ = 0;
     lastAttemptError_.clear();
     if (options_.onConnectionChanged) options_.onConnectionChanged(true);

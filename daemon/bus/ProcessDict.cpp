@@ -28,6 +28,7 @@ void forEachField(const ProcessInfo& info, Visit&& visit) {
     visit("cpu_usec", static_cast<std::uint64_t>(info.cpuUsec));
     visit("max_rss_kib", static_cast<std::int64_t>(info.maxRssKiB));
     visit("command", info.command);
+    visit("argv", info.argv);
     visit("source_file", info.sourceFile);
     visit("source_line", static_cast<std::int32_t>(info.sourceLine));
     visit("priority", static_cast<std::int32_t>(info.priority));

@@ -3,6 +3,7 @@
 #include "bus/Arguments.h"
 #include "bus/BusErrors.h"
 #include "bus/BusNames.h"
+#include "bus/DefinitionValues.h"
 
 namespace sup::bus {
 
@@ -57,6 +58,10 @@ void ProcessObject::update(const ProcessInfo& info) {
 
 ProcessInfo ProcessObject::current() const {
     return guarded([&] { return control_.get(name_); });
+}
+
+ServiceSpec ProcessObject::definition() const {
+    return guarded([&] { return control_.definition(name_); });
 }
 
 void ProcessObject::Start() {
@@ -136,6 +141,87 @@ int32_t ProcessObject::SourceLine() {
 }
 int32_t ProcessObject::Priority() {
     return current().priority;
+}
+
+std::vector<std::string> ProcessObject::ExecStart() {
+    return definition().command;
+}
+std::string ProcessObject::WorkingDirectory() {
+    auto dir = definition().directory;
+    return dir.empty() ? "/" : dir;
+}
+std::string ProcessObject::User() {
+    return definition().user.value_or("");
+}
+std::string ProcessObject::UnixGroup() {
+    return definition().group.value_or("");
+}
+std::string ProcessObject::UMask() {
+    return umaskText(definition().umask);
+}
+std::vector<std::string> ProcessObject::Environment() {
+    return environmentList(definition().environment);
+}
+std::string ProcessObject::EnvironmentFile() {
+    return definition().environmentFile;
+}
+uint32_t ProcessObject::NumProcs() {
+    return definition().numprocs;
+}
+bool ProcessObject::Autostart() {
+    return definition().autostart;
+}
+std::string ProcessObject::RestartPolicy() {
+    return toString(definition().restart);
+}
+std::vector<int32_t> ProcessObject::SuccessExitStatus() {
+    auto codes = definition().successExitCodes;
+    return std::vector<int32_t>(codes.begin(), codes.end());
+}
+uint64_t ProcessObject::StartSecUSec() {
+    return usecOf(definition().startSeconds);
+}
+uint32_t ProcessObject::StartRetries() {
+    return definition().startRetries;
+}
+uint64_t ProcessObject::BackoffInitialUSec() {
+    return usecOf(definition().backoff.initial);
+}
+uint64_t ProcessObject::BackoffMaxUSec() {
+    return usecOf(definition().backoff.max);
+}
+uint64_t ProcessObject::BackoffResetUSec() {
+    return usecOf(definition().backoff.resetAfter);
+}
+std::string ProcessObject::StopSignal() {
+    return signalName(definition().stopSignal);
+}
+uint64_t ProcessObject::StopTimeoutUSec() {
+    return usecOf(definition().stopTimeout);
+}
+bool ProcessObject::KillGroup() {
+    return definition().killGroup;
+}
+std::string ProcessObject::StandardOutput() {
+    return logTargetText(definition().stdoutTarget);
+}
+uint64_t ProcessObject::StandardOutputMaxSize() {
+    return definition().stdoutTarget.maxSize;
+}
+uint32_t ProcessObject::StandardOutputBackups() {
+    return definition().stdoutTarget.backups;
+}
+std::string ProcessObject::StandardError() {
+    return logTargetText(definition().stderrTarget);
+}
+uint64_t ProcessObject::StandardErrorMaxSize() {
+    return definition().stderrTarget.maxSize;
+}
+uint32_t ProcessObject::StandardErrorBackups() {
+    return definition().stderrTarget.backups;
+}
+bool ProcessObject::Timestamps() {
+    return definition().timestamps;
 }
 
 }  // namespace sup::bus

@@ -36,6 +36,7 @@ class ProcessObject final
 
   private:
     ProcessInfo current() const;
+    ServiceSpec definition() const;
 
     // Process1 methods
     void Start() override;
@@ -61,6 +62,33 @@ class ProcessObject final
     std::string SourceFile() override;
     int32_t SourceLine() override;
     int32_t Priority() override;
+    // Process1 properties of the definition (Control::definition, read on each Get)
+    std::vector<std::string> ExecStart() override;
+    std::string WorkingDirectory() override;
+    std::string User() override;
+    std::string UnixGroup() override;
+    std::string UMask() override;
+    std::vector<std::string> Environment() override;
+    std::string EnvironmentFile() override;
+    uint32_t NumProcs() override;
+    bool Autostart() override;
+    std::string RestartPolicy() override;
+    std::vector<int32_t> SuccessExitStatus() override;
+    uint64_t StartSecUSec() override;
+    uint32_t StartRetries() override;
+    uint64_t BackoffInitialUSec() override;
+    uint64_t BackoffMaxUSec() override;
+    uint64_t BackoffResetUSec() override;
+    std::string StopSignal() override;
+    uint64_t StopTimeoutUSec() override;
+    bool KillGroup() override;
+    std::string StandardOutput() override;
+    uint64_t StandardOutputMaxSize() override;
+    uint32_t StandardOutputBackups() override;
+    std::string StandardError() override;
+    uint64_t StandardErrorMaxSize() override;
+    uint32_t StandardErrorBackups() override;
+    bool Timestamps() override;
 
     Control& control_;
     const Authorizer& authorizer_;

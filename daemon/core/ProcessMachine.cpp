@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "Plural.h"
 #include "core/RestartPolicy.h"
 
 namespace sup {
@@ -23,7 +24,7 @@ std::string formatDelay(Duration d) {
 }
 
 std::string processes(unsigned n) {
-    return std::to_string(n) + (n == 1 ? " process" : " processes");
+    return countOf(n, "process", "processes");
 }
 }  // namespace
 
@@ -269,7 +270,7 @@ MachineCommand ProcessMachine::failedStart(const std::string& why, TimePoint now
     if (failedStarts_ > spec_.startRetries) {
         deadline_.reset();
         enter(ProcessState::Fatal, now,
-              why + "; gave up after " + std::to_string(failedStarts_) + " failed starts in a row");
+              why + "; gave up after " + countOf(failedStarts_, "failed start") + " in a row");
         return MachineCommand::none();
     }
     return scheduleRestart(why, now);
@@ -299,6 +300,7 @@ MachineCommand ProcessMachine::exited(const ExitStatus& exit, unsigned leftovers
     if (!hasProcess_) return MachineCommand::none();  // not ours to decide: no main process was known
     hasProcess_ = false;
     lastExit_ = exit;
+    lastExecError_ = pendingExecError_.value_or("");
     const std::string how = exit.describe();
     if (startedAt_) backoff_.observeRun(std::chrono::duration_cast<Duration>(now - *startedAt_));
     const bool wasStopping = state_ == ProcessState::Stopping;

@@ -78,6 +78,9 @@ class ProcessMachine {
     unsigned failedStarts() const { return failedStarts_; }
     const std::optional<ExitStatus>& lastExit() const { return lastExit_; }
     const std::string& spawnError() const { return spawnError_; }
+    // The error the child reported before its last exit, when that exit was its failed exec (its 127
+    // says nothing more); "" when the last exit was the program's own.
+    const std::string& lastExecError() const { return lastExecError_; }
     TimePoint stateSince() const { return stateSince_; }
     std::optional<TimePoint> startedAt() const { return startedAt_; }
     unsigned leftovers() const { return leftovers_; }  // processes left behind, being stopped
@@ -160,6 +163,7 @@ class ProcessMachine {
     bool final_ = false;
 
     std::optional<ExitStatus> lastExit_;
+    std::string lastExecError_;
     std::string spawnError_;
     std::optional<std::string> pendingExecError_;
     bool pendingExecTransient_ = false;

@@ -30,15 +30,17 @@ struct ProcessInfo {
     unsigned restarts = 0;            // automatic restarts since the daemon (or the last manual start) began
     std::int64_t startedAtUsec = 0;   // CLOCK_REALTIME µs of the current/last start, 0 = never
     std::int64_t stateSinceUsec = 0;  // CLOCK_REALTIME µs of the last state change
-    std::string lastExit;             // "exit 1", "signal KILL (core dumped)", "" = never exited
-    int exitStatus = -1;              // last exit as a shell number (code or 128+signal), -1 = never
-    std::string spawnError;           // last spawn error, e.g. "exec /bin/nope: No such file or directory"
-    std::string reason;               // why it is in this state ("exited too quickly", "fork: EAGAIN, ...")
-    std::int64_t nextStartUsec = 0;   // CLOCK_REALTIME µs of the next automatic start (BACKOFF), 0 = none
-    std::uint64_t cpuUsec = 0;        // user+system CPU of the last finished run
-    long maxRssKiB = 0;               // of the last finished run
-    std::string command;              // argv joined for display
-    std::string sourceFile;           // where it is defined
+    std::string lastExit;    // "exit 1", "signal KILL (core dumped)", "exec: No such file or directory"
+                             // (the child never ran its program), "" = never exited
+    int exitStatus = -1;     // last exit as a shell number (code or 128+signal), -1 = never
+    std::string spawnError;  // last spawn error, e.g. "exec /bin/nope: No such file or directory"
+    std::string reason;      // why it is in this state ("exited too quickly", "fork: EAGAIN, ...")
+    std::int64_t nextStartUsec = 0;  // CLOCK_REALTIME µs of the next automatic start (BACKOFF), 0 = none
+    std::uint64_t cpuUsec = 0;       // user+system CPU of the last finished run
+    long maxRssKiB = 0;              // of the last finished run
+    std::string command;             // argv joined for display
+    std::vector<std::string> argv;   // the command as its arguments
+    std::string sourceFile;          // where it is defined
     int sourceLine = 0;
     int priority = 0;
 };
@@ -81,6 +83,9 @@ class Control {
 
     virtual std::vector<ProcessInfo> list() const = 0;  // every instance, in priority then name order
     virtual ProcessInfo get(const std::string& name) const = 0;  // throws ControlError(NoSuchProcess)
+    // The definition the instance runs with: its service as loaded, defaults applied, with the file:line
+    // it came from (for `supctl show` and `supctl cat`). Throws ControlError(NoSuchProcess).
+    virtual ServiceSpec definition(const std::string& name) const = 0;
     // Shell globs over instance names and group names ("web@*", "web", "all" = every instance).
     // Returns matching instance names; throws ControlError(NoSuchProcess) naming a pattern that matched
     // nothing.

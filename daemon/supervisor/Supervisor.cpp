@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "Plural.h"
 #include "core/ConfigDiff.h"
 
 extern char** environ;
@@ -163,8 +164,9 @@ void Supervisor::perform(Instance& inst, ProcessState before, MachineCommand cmd
             sendSignal(inst, cmd.signal);
             break;
         case MachineCommand::Kind::Kill:
-            spdlog::warn("{}: pid {} did not stop within stop_timeout ({} ms), sending SIGKILL", inst.name,
-                         inst.pid, inst.machine.spec().stopTimeout.count());
+            if (inst.pid > 0)  // never "pid 0": without a process there is nothing to kill
+                spdlog::warn("{}: pid {} did not stop within stop_timeout ({} ms), sending SIGKILL",
+                             inst.name, inst.pid, inst.machine.spec().stopTimeout.count());
             sendSignal(inst, SIGKILL);
             break;
         case MachineCommand::Kind::SignalLeftovers:
@@ -391,8 +393,7 @@ void Supervisor::onChildExited() {
             spdlog::warn(
                 "{}: {} left behind after pid {} exited ({}); it may have daemonized; run it in the "
                 "foreground",
-                inst->name, members.size() == 1 ? "1 process" : std::to_string(members.size()) + " processes",
-                child.pid, list);
+                inst->name, countOf(members.size(), "process", "processes"), child.pid, list);
         }
         const auto before = inst->machine.state();
         perform(*inst, before,

@@ -64,6 +64,7 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
     // Control
     std::vector<ProcessInfo> list() const override;
     ProcessInfo get(const std::string& name) const override;
+    ServiceSpec definition(const std::string& name) const override;
     std::vector<std::string> match(const std::vector<std::string>& patterns) const override;
     void start(const std::string& name) override;
     void stop(const std::string& name) override;

@@ -8,7 +8,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "Plural.h"
 #include "core/ConfigDiff.h"
+#include "supervisor/LogSinks.h"
 #include "supervisor/Supervisor.h"
 
 namespace sup {
@@ -17,6 +19,17 @@ namespace {
 std::int64_t realtimeUsecOf(TimePoint t, TimePoint steadyNow) {
     auto real = std::chrono::system_clock::now() - (steadyNow - t);
     return std::chrono::duration_cast<std::chrono::microseconds>(real.time_since_epoch()).count();
+}
+
+// LAST-EXIT of a child that never ran its program: the stage and the error of the exec failure
+// ("exec: No such file or directory"), not the 127 it exited with. The path and any fork-pressure
+// diagnosis stay in spawn_error and the reason.
+std::string execFailureText(const std::string& spawnError) {
+    const std::string text = spawnError.substr(0, spawnError.find(';'));
+    const auto stageEnd = text.find_first_of(" :");
+    const auto message = text.rfind(": ");
+    if (stageEnd == std::string::npos || message == std::string::npos) return text;
+    return text.substr(0, stageEnd) + text.substr(message);
 }
 
 std::string joinCommand(const std::vector<std::string>& argv) {
@@ -57,7 +70,8 @@ ProcessInfo Supervisor::infoOf(const Instance& inst) const {
     // A machine that never changed state has no time of its own (0 = unknown, shown as "-").
     if (m.stateSince() != TimePoint{}) info.stateSinceUsec = realtimeUsecOf(m.stateSince(), now);
     if (m.lastExit()) {
-        info.lastExit = m.lastExit()->describe();
+        info.lastExit =
+            m.lastExecError().empty() ? m.lastExit()->describe() : execFailureText(m.lastExecError());
         info.exitStatus = m.lastExit()->shellStatus();
         info.cpuUsec = static_cast<std::uint64_t>((m.lastExit()->cpuUser + m.lastExit()->cpuSystem).count());
         info.maxRssKiB = m.lastExit()->maxRssKiB;
@@ -67,6 +81,7 @@ ProcessInfo Supervisor::infoOf(const Instance& inst) const {
     if (m.state() == ProcessState::Backoff && m.deadline())
         info.nextStartUsec = realtimeUsecOf(*m.deadline(), now);
     info.command = joinCommand(m.spec().command);
+    info.argv = m.spec().command;
     info.sourceFile = m.spec().where.file;
     info.sourceLine = m.spec().where.line;
     info.priority = m.spec().priority;
@@ -83,6 +98,14 @@ std::vector<ProcessInfo> Supervisor::list() const {
 
 ProcessInfo Supervisor::get(const std::string& name) const {
     return infoOf(const_cast<Supervisor*>(this)->getOrThrow(name));
+}
+
+// Log file paths are the instance's own: "{name}" replaced and relative ones under log_dir.
+ServiceSpec Supervisor::definition(const std::string& name) const {
+    ServiceSpec spec = const_cast<Supervisor*>(this)->getOrThrow(name).machine.spec();
+    for (LogTarget* target : {&spec.stdoutTarget, &spec.stderrTarget})
+        if (target->kind == LogTarget::Kind::File) target->path = resolveLogPath(*target, name, settings());
+    return spec;
 }
 
 std::size_t Supervisor::countIn(ProcessState s) const {
@@ -164,8 +187,7 @@ std::vector<DoctorFinding> Supervisor::doctor(const std::string& name) const {
     if (unsigned n = inst.machine.leftBehindAtLastExit(); n > 0)
         findings.push_back(
             {"warning",
-             "its last exit left " + std::string(n == 1 ? "1 process" : std::to_string(n) + " processes") +
-                 " behind in its process group" +
+             "its last exit left " + countOf(n, "process", "processes") + " behind in its process group" +
                  (inst.machine.leftovers() > 0 ? " (being stopped now)" : " (stopped before the next start)"),
              "the program puts work in the background and exits (it daemonizes); supervisord stops what "
              "is left before each start, so the service never runs as meant. Run it in the foreground "
@@ -303,9 +325,8 @@ void Supervisor::beginShutdown(std::function<void()> onDone) {
     shuttingDown_ = true;
     onShutdownDone_ = std::move(onDone);
     setDaemonState(DaemonState::Stopping);
-    spdlog::info(
-        "shutting down: stopping {} by descending priority",
-        instances_.size() == 1 ? std::string("1 process") : std::to_string(instances_.size()) + " processes");
+    spdlog::info("shutting down: stopping {} by descending priority",
+                 countOf(instances_.size(), "process", "processes"));
     const auto now = clock_.now();
     for (auto& [name, inst] : instances_) shutdownPending_[inst->machine.spec().priority].insert(name);
     // Every instance learns first that nothing may start again, so no stop below can be followed by a
@@ -362,7 +383,8 @@ void Supervisor::advanceShutdown() {
         advancing_ = false;
         return;  // their reaping calls back here
     }
-    if (!orphans.empty()) spdlog::error("shutting down: {} processes survived SIGKILL", orphans.size());
+    if (!orphans.empty())
+        spdlog::error("shutting down: {} survived SIGKILL", countOf(orphans.size(), "process", "processes"));
     orphanDeadline_.reset();
     armTimer();
     advancing_ = false;

@@ -25,6 +25,7 @@ class FakeControl final : public Control {
     std::vector<DoctorFinding> findings;
     LimitsReport limitsReport;
     std::exception_ptr failStart;  // thrown by start() when set
+    ServiceSpec specValue;         // definition() of every instance (name and source from the instance)
 
     ProcessInfo& add(const std::string& name, const std::string& group, ProcessState s, pid_t pid = 0) {
         ProcessInfo info;
@@ -33,6 +34,7 @@ class FakeControl final : public Control {
         info.state = s;
         info.pid = pid;
         info.command = "/bin/" + group;
+        info.argv = {info.command};
         info.sourceFile = "/etc/supervisord/" + group + ".yaml";
         info.sourceLine = 3;
         processes.push_back(info);
@@ -67,6 +69,14 @@ class FakeControl final : public Control {
     std::vector<ProcessInfo> list() const override { return processes; }
     ProcessInfo get(const std::string& name) const override {
         return const_cast<FakeControl*>(this)->find(name);
+    }
+    ServiceSpec definition(const std::string& name) const override {
+        const ProcessInfo& info = const_cast<FakeControl*>(this)->find(name);
+        ServiceSpec spec = specValue;
+        spec.name = info.group;
+        spec.where.file = info.sourceFile;
+        spec.where.line = info.sourceLine;
+        return spec;
     }
     std::vector<std::string> match(const std::vector<std::string>& patterns) const override {
         std::vector<std::string> out;

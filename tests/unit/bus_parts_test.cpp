@@ -151,6 +151,7 @@ ProcessInfo sample() {
     p.cpuUsec = 12345;
     p.maxRssKiB = 2048;
     p.command = "/usr/bin/web --port 8080";
+    p.argv = {"/usr/bin/web", "--port", "8080"};
     p.sourceFile = "/etc/supervisord/web.yaml";
     p.sourceLine = 7;
     p.priority = 100;
@@ -163,8 +164,8 @@ TEST(ProcessDict, HasEveryDocumentedKeyWithItsType) {
         {"name", "s"},        {"group", "s"},       {"state", "s"},       {"pid", "u"},
         {"restarts", "u"},    {"exit_status", "i"}, {"last_exit", "s"},   {"spawn_error", "s"},
         {"reason", "s"},      {"started_at", "x"},  {"state_since", "x"}, {"next_start", "x"},
-        {"cpu_usec", "t"},    {"max_rss_kib", "x"}, {"command", "s"},     {"source_file", "s"},
-        {"source_line", "i"}, {"priority", "i"},    {"object", "o"}};
+        {"cpu_usec", "t"},    {"max_rss_kib", "x"}, {"command", "s"},     {"argv", "as"},
+        {"source_file", "s"}, {"source_line", "i"}, {"priority", "i"},    {"object", "o"}};
     ASSERT_EQ(d.size(), expected.size());
     for (const auto& [key, type] : expected) {
         ASSERT_EQ(d.count(key), 1u) << key;

@@ -189,7 +189,8 @@ TEST_F(BusServiceTest, ListProcessesReturnsEveryInstanceInOneCall) {
     EXPECT_EQ(list[1].at("pid").get<uint32_t>(), 0u);
     EXPECT_EQ(list[2].at("state").get<std::string>(), "FATAL");
     EXPECT_EQ(list[2].at("spawn_error").get<std::string>(), "exec /bin/db: No such file or directory");
-    EXPECT_EQ(list[0].size(), 19u);
+    EXPECT_EQ(list[0].at("argv").get<std::vector<std::string>>(), (std::vector<std::string>{"/bin/web"}));
+    EXPECT_EQ(list[0].size(), 20u);
 
     // GetProcess encodes the same dictionary (ListProcesses is serialized by hand, GetProcess is not).
     auto one = callPumping(loop, [&] { return client->GetProcess("web@0"); });
@@ -230,6 +231,37 @@ TEST_F(BusServiceTest, ManagerPropertiesAndPerProcessObjects) {
     EXPECT_EQ(web0.at(kProcess1).at("Pid").get<uint32_t>(), 4242u);
     EXPECT_EQ(web0.at(kProcess1).at("State").get<std::string>(), "RUNNING");
     EXPECT_EQ(web0.at(kProcess1).at("Command").get<std::string>(), "/bin/web");
+}
+
+TEST_F(BusServiceTest, ProcessObjectsPublishTheirEffectiveDefinition) {
+    control.specValue.command = {"/bin/web", "a b"};
+    control.specValue.user = "www-data";
+    control.specValue.umask = 027;
+    control.specValue.environment = {{"B", "2"}, {"A", "x y"}};
+    control.specValue.stopTimeout = std::chrono::seconds(90);
+    control.specValue.restart = RestartMode::OnFailure;
+    control.specValue.stdoutTarget.kind = LogTarget::Kind::File;
+    control.specValue.stdoutTarget.path = "/var/log/web.log";
+    control.specValue.stderrTarget.kind = LogTarget::Kind::Stdout;
+    auto objects = callPumping(loop, [&] { return client->GetManagedObjects(); });
+    const auto& web0 = objects.at(sdbus::ObjectPath("/io/supervisord/process/web_400")).at(kProcess1);
+    EXPECT_EQ(web0.at("ExecStart").get<std::vector<std::string>>(),
+              (std::vector<std::string>{"/bin/web", "a b"}));
+    EXPECT_EQ(web0.at("WorkingDirectory").get<std::string>(), "/");
+    EXPECT_EQ(web0.at("User").get<std::string>(), "www-data");
+    EXPECT_EQ(web0.at("UnixGroup").get<std::string>(), "");
+    EXPECT_EQ(web0.at("Group").get<std::string>(), "web") << "Group stays the service's name";
+    EXPECT_EQ(web0.at("UMask").get<std::string>(), "0027");
+    EXPECT_EQ(web0.at("Environment").get<std::vector<std::string>>(),
+              (std::vector<std::string>{"A=x y", "B=2"}));
+    EXPECT_EQ(web0.at("StopTimeoutUSec").get<uint64_t>(), 90'000'000u);
+    EXPECT_EQ(web0.at("StartSecUSec").get<uint64_t>(), 1'000'000u);
+    EXPECT_EQ(web0.at("RestartPolicy").get<std::string>(), "on-failure");
+    EXPECT_EQ(web0.at("StopSignal").get<std::string>(), "TERM");
+    EXPECT_EQ(web0.at("Autostart").get<bool>(), true);
+    EXPECT_EQ(web0.at("StandardOutput").get<std::string>(), "file:/var/log/web.log");
+    EXPECT_EQ(web0.at("StandardError").get<std::string>(), "stdout");
+    EXPECT_EQ(web0.at("SuccessExitStatus").get<std::vector<int32_t>>(), (std::vector<int32_t>{0}));
 }
 
 TEST_F(BusServiceTest, ErrorsHaveTheirNames) {

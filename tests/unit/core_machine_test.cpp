@@ -111,6 +111,34 @@ TEST_F(MachineTest, ExecErrorCountsAsFailedStartAndEndsFatal) {
     m.exited(ExitStatus::exited(127), 0, now());
     EXPECT_EQ(m.state(), ProcessState::Fatal);
     EXPECT_NE(m.reason().find("exec /nope"), std::string::npos);
+    // The 127 was the failed exec, not the program's: the machine says so.
+    EXPECT_EQ(m.lastExecError(), "exec /nope: No such file or directory");
+}
+
+TEST_F(MachineTest, AProgramsOwnExitIsNoExecError) {
+    ProcessMachine m(spec());
+    m.start(now());
+    m.spawned(now());
+    m.execFailed("exec /nope: No such file or directory", false);
+    m.exited(ExitStatus::exited(127), 0, now());
+    ASSERT_EQ(m.lastExecError(), "exec /nope: No such file or directory");
+    clock.advance(*m.deadline() - now());
+    m.deadlineReached(now());
+    m.spawned(now());
+    m.execSucceeded(now());
+    m.exited(ExitStatus::exited(127), 0, now());  // a shell's "command not found"
+    EXPECT_EQ(m.lastExecError(), "");
+}
+
+TEST_F(MachineTest, OneFailedStartIsSingular) {
+    auto s = spec();
+    s.startRetries = 0;
+    ProcessMachine m(s);
+    m.start(now());
+    m.spawned(now());
+    m.exited(ExitStatus::exited(1), 0, now());
+    EXPECT_EQ(m.state(), ProcessState::Fatal);
+    EXPECT_NE(m.reason().find("gave up after 1 failed start in a row"), std::string::npos) << m.reason();
 }
 
 TEST_F(MachineTest, TransientForkFailureWaitsForTheGateAndNeverCountsAgainstRetries) {

@@ -133,6 +133,14 @@ TEST(CtlCommandLine, ArgumentCountsAreChecked) {
     EXPECT_NO_THROW(parse({"pid"}));
     EXPECT_NO_THROW(parse({"doctor"}));
     EXPECT_NO_THROW(parse({"show"}));
+    EXPECT_THROW(parse({"cat"}), UsageError);
+    EXPECT_THROW(parse({"cat", "a", "b"}), UsageError);
+    EXPECT_EQ(parse({"cat", "web"}).command, "cat");
+}
+
+TEST(CtlCommandLine, PropertiesKeepTheOrderGiven) {
+    EXPECT_EQ(parse({"show", "-p", "Pid,State", "-p", "ExecStart", "web"}).properties,
+              (std::vector<std::string>{"Pid", "State", "ExecStart"}));
 }
 
 TEST(CtlCommandLine, SignalTakesTheSignalFirstOrFromDashS) {

@@ -6,6 +6,7 @@
 
 #include "ctl/DoctorView.h"
 #include "ctl/ExitCode.h"
+#include "ctl/JsonOutput.h"
 #include "ctl/LimitsView.h"
 #include "ctl/ShowView.h"
 #include "ctl/StatusView.h"
@@ -89,7 +90,7 @@ TEST(CtlTable, WidthCountsCharactersNotBytes) {
     EXPECT_EQ(displayWidth("g\xc3\xbcnter"), 6u);  // "günter"
 }
 
-TEST(CtlStatus, TableShowsUptimeForRunningAndAgeForOthers) {
+TEST(CtlStatus, TableShowsHowLongEachProcessHasBeenInItsState) {
     auto web = proc("web", "RUNNING", 4242);
     web.startedAtUsec = kNow - 3 * 3600 * kSecond;
     web.restarts = 2;
@@ -101,12 +102,14 @@ TEST(CtlStatus, TableShowsUptimeForRunningAndAgeForOthers) {
     ASSERT_EQ(out.size(), 3u);
     EXPECT_EQ(out[0].rfind("NAME", 0), 0u);
     EXPECT_NE(out[0].find("STATE"), std::string::npos);
-    EXPECT_NE(out[0].find("UPTIME"), std::string::npos);
+    EXPECT_NE(out[0].find("IN-STATE"), std::string::npos);
+    EXPECT_EQ(out[0].find("UPTIME"), std::string::npos) << "a FATAL process has no uptime";
     EXPECT_NE(out[0].find("LAST-EXIT"), std::string::npos);
     EXPECT_NE(out[1].find("RUNNING"), std::string::npos);
     EXPECT_NE(out[1].find("4242"), std::string::npos);
     EXPECT_NE(out[1].find("3h"), std::string::npos);
-    EXPECT_NE(out[2].find("1min 30s ago"), std::string::npos);
+    EXPECT_NE(out[2].find("1min 30s"), std::string::npos);
+    EXPECT_EQ(out[2].find(" ago"), std::string::npos) << out[2];
     EXPECT_NE(out[2].find("exit 1"), std::string::npos);
     EXPECT_EQ(out[2].find("4242"), std::string::npos);
 }
@@ -117,6 +120,12 @@ TEST(CtlStatus, ReasonShowsTheSpawnErrorAndTheNextTryOfAFailingProcess) {
     p.spawnError = "exec /nope: No such file or directory";
     p.nextStartUsec = kNow + 3 * kSecond;
     EXPECT_EQ(describeReason(p, kNow), "spawn failed; exec /nope: No such file or directory; next try in 3s");
+    // The daemon's "restarting in 4s" (when it decided) is said once, counting down to the due time.
+    p.reason = "exited too quickly (exit 1); restarting in 4s";
+    p.spawnError = "";
+    EXPECT_EQ(describeReason(p, kNow), "exited too quickly (exit 1); restarting in 3s");
+    p.nextStartUsec = kNow - kSecond;
+    EXPECT_EQ(describeReason(p, kNow), "exited too quickly (exit 1); restarting now");
     // Not repeated when the reason already quotes it.
     p.reason = "fork: EAGAIN, pids cgroup 64/64";
     p.spawnError = "fork: EAGAIN, pids cgroup 64/64";
@@ -148,20 +157,101 @@ TEST(CtlShow, PrintsEveryPropertyAsKeyValue) {
     p.command = "/bin/sleep 100";
     p.sourceFile = "/etc/supervisord/web.yaml";
     p.sourceLine = 3;
-    auto text = renderProperties(processProperties(p), {}, false);
+    auto text = renderProperties(processProperties(p, {}), {}, false);
     for (auto* expected :
-         {"Name=web@1\n", "Group=web\n", "State=RUNNING\n", "Pid=77\n", "ExitStatus=-1\n",
+         {"Name=web@1\n", "Service=web\n", "State=RUNNING\n", "Pid=77\n", "ExitStatus=-1\n",
           "Command=/bin/sleep 100\n", "SourceFile=/etc/supervisord/web.yaml\n", "SourceLine=3\n",
           "StartedAt=\n", "StartedAtUSec=0\n", "Restarts=0\n", "SpawnError=\n"})
         EXPECT_NE(text.find(expected), std::string::npos) << expected << " in\n" << text;
     EXPECT_EQ(text.rfind("Name=", 0), 0u);
 }
 
-TEST(CtlShow, SelectsPropertiesAndValues) {
+ServiceDefinition sampleDefinition() {
+    ServiceDefinition d;
+    d.execStart = {"/usr/bin/python3", "-m", "http.server", "a b"};
+    d.workingDirectory = "/srv";
+    d.user = "www-data";
+    d.unixGroup = "www";
+    d.umask = "0027";
+    d.environment = {"A=1", "B=two words"};
+    d.numProcs = 2;
+    d.autostart = false;
+    d.restart = "on-failure";
+    d.successExitStatus = {0, 3};
+    d.startSecUsec = 1'500'000;
+    d.startRetries = 5;
+    d.backoffInitialUsec = 1'000'000;
+    d.backoffMaxUsec = 60'000'000;
+    d.backoffResetUsec = 36'500ULL * 86'400 * 1'000'000;
+    d.stopSignal = "INT";
+    d.stopTimeoutUsec = 90'000'000;
+    d.killGroup = true;
+    d.standardOutput = "file:/var/log/web@1.log";
+    d.standardOutputMaxSize = 10 << 20;
+    d.standardOutputBackups = 5;
+    d.standardError = "stdout";
+    d.timestamps = true;
+    return d;
+}
+
+TEST(CtlShow, DefinitionPropertiesUseSystemdNamesAndForms) {
+    auto p = proc("web@1", "RUNNING", 77);
+    p.priority = 7;
+    auto text = renderProperties(processProperties(p, sampleDefinition()), {}, false);
+    for (auto* expected : {"ExecStart=/usr/bin/python3 -m http.server 'a b'\n",
+                           "WorkingDirectory=/srv\n",
+                           "User=www-data\n",
+                           "Group=www\n",
+                           "UMask=0027\n",
+                           "Environment=A=1 'B=two words'\n",
+                           "NumProcs=2\n",
+                           "Autostart=no\n",
+                           "Restart=on-failure\n",
+                           "SuccessExitStatus=0 3\n",
+                           "StartSecUSec=1s 500ms\n",
+                           "StartRetries=5\n",
+                           "BackoffResetUSec=infinity\n",
+                           "StopSignal=INT\n",
+                           "StopTimeoutUSec=1min 30s\n",
+                           "KillGroup=yes\n",
+                           "Priority=7\n",
+                           "StandardOutput=file:/var/log/web@1.log\n",
+                           "StandardOutputMaxSize=10485760\n",
+                           "StandardError=stdout\n",
+                           "Timestamps=yes\n"})
+        EXPECT_NE(text.find(expected), std::string::npos) << expected << " in\n" << text;
+}
+
+TEST(CtlShow, SelectsPropertiesInTheOrderAsked) {
     auto p = proc("web", "RUNNING", 77);
-    EXPECT_EQ(renderProperties(processProperties(p), {"State", "Pid"}, false), "State=RUNNING\nPid=77\n");
-    EXPECT_EQ(renderProperties(processProperties(p), {"Pid"}, true), "77\n");
-    EXPECT_EQ(renderProperties(processProperties(p), {"NoSuchKey"}, false), "");
+    const auto props = processProperties(p, sampleDefinition());
+    EXPECT_EQ(renderProperties(props, {"State", "Pid"}, false), "State=RUNNING\nPid=77\n");
+    EXPECT_EQ(renderProperties(props, {"Pid", "State"}, false), "Pid=77\nState=RUNNING\n");
+    EXPECT_EQ(renderProperties(props, {"Pid"}, true), "77\n");
+    EXPECT_EQ(renderProperties(props, {"NoSuchKey"}, false), "");
+    EXPECT_EQ(renderProperties(props, {"StopTimeoutUSec", "NoSuchKey", "Restart"}, true),
+              "1min 30s\non-failure\n");
+}
+
+TEST(CtlShow, JsonKeepsTheOrderAskedAndTypesTheValues) {
+    auto p = proc("web", "RUNNING", 77);
+    const auto props = processProperties(p, sampleDefinition());
+    EXPECT_EQ(
+        dumpLine(propertiesJson(props, {"StopTimeoutUSec", "Pid", "ExecStart", "Autostart"})),
+        "{\"StopTimeoutUSec\":90000000,\"Pid\":77,\"ExecStart\":[\"/usr/bin/python3\",\"-m\",\"http.server\","
+        "\"a b\"],\"Autostart\":false}\n");
+    auto all = propertiesJson(props, {});
+    EXPECT_EQ(all.begin().key(), "Name");
+    EXPECT_EQ(all["Environment"], Json::array({"A=1", "B=two words"}));
+    EXPECT_EQ(all["SuccessExitStatus"], Json::array({0, 3}));
+}
+
+TEST(CtlTimespan, PrintsEveryUnitExactly) {
+    EXPECT_EQ(formatTimespan(0), "0");
+    EXPECT_EQ(formatTimespan(10'000'000), "10s");
+    EXPECT_EQ(formatTimespan(90'500'000), "1min 30s 500ms");
+    EXPECT_EQ(formatTimespan(3'600'000'000ULL + 1'000'000), "1h 1s");
+    EXPECT_EQ(formatTimespan(36'500ULL * 86'400 * 1'000'000), "infinity");
 }
 
 TEST(CtlShow, DaemonPropertiesIncludeStateCounts) {

@@ -17,6 +17,7 @@ TEST(CtlJson, StatusIsAnArrayOfObjectsWithEveryKey) {
     p.exitStatus = -1;
     p.spawnError = "";
     p.command = "/bin/sleep 100";
+    p.argv = {"/bin/sleep", "100"};
     p.startedAtUsec = 1'700'000'000'000'000;
     p.maxRssKiB = 1024;
     auto j = nlohmann::json::parse(dumpLine(processListJson({p, ProcessRecord{}})));
@@ -38,6 +39,20 @@ TEST(CtlJson, StatusIsAnArrayOfObjectsWithEveryKey) {
     EXPECT_EQ(j[0]["exit_status"], -1);
     EXPECT_EQ(j[0]["started_at"], 1'700'000'000'000'000);
     EXPECT_TRUE(j[0]["spawn_error"].is_string());
+}
+
+TEST(CtlJson, CommandKeepsArgumentBoundaries) {
+    ProcessRecord p;
+    p.command = "/bin/echo 'a b' c";
+    p.argv = {"/bin/echo", "a b", "c"};
+    auto j = processJson(p);
+    ASSERT_TRUE(j["command"].is_array()) << j.dump();
+    EXPECT_EQ(j["command"], Json::array({"/bin/echo", "a b", "c"}));
+    // An older daemon sends only the joined text: still an array.
+    ProcessRecord old;
+    old.command = "/bin/true";
+    EXPECT_EQ(processJson(old)["command"], Json::array({"/bin/true"}));
+    EXPECT_EQ(processJson(ProcessRecord{})["command"], Json::array());
 }
 
 TEST(CtlJson, KeysComeInTheDocumentedOrder) {
