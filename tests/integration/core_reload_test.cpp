@@ -61,7 +61,7 @@ services:
     EXPECT_EQ(daemon->pidOf("keep"), keep);
     EXPECT_FALSE(processExists(drop));
     EXPECT_FALSE(processExists(change));
-    EXPECT_NE(daemon->process("change").value("command", "").find("2002"), std::string::npos);
+    EXPECT_EQ(daemon->process("change")["command"].back(), "2002");
 }
 
 // Only what the exec depends on restarts a process; the rest applies in place, the log target too.
