@@ -6,6 +6,7 @@
 #include "ServiceReader.h"
 #include "Suggest.h"
 #include "SupervisorReader.h"
+#include "YamlUtf8.h"
 
 namespace sup::config {
 
@@ -84,6 +85,7 @@ FileContent readDocument(const ReadContext& ctx, const std::string& text) {
                       describe(root));
         return out;
     }
+    if (reportNonUtf8(ctx, root, "") > 0) return out;
     MapFields top(ctx, root, "");
     for (const auto& f : top.all()) {
         if (f.name == "services")
