@@ -28,7 +28,12 @@ LimitsReport LimitsDiagnostics::limits(unsigned warnPercent, const std::vector<u
 }
 
 std::vector<DoctorFinding> LimitsDiagnostics::doctor(pid_t pid) {
-    const auto table = os::limits::scanProcesses(fs_);
+    const auto now = std::chrono::steady_clock::now();
+    if (!doctorTable_ || now - doctorScannedAt_ > kDoctorScanReuse) {
+        doctorTable_ = os::limits::scanProcesses(fs_);
+        doctorScannedAt_ = now;
+    }
+    const auto& table = *doctorTable_;
     std::vector<DoctorFinding> out;
     for (auto& f : os::limits::examineProcess(fs_, pid, table, self_))
         out.push_back(DoctorFinding{std::move(f.severity), std::move(f.what), std::move(f.fix)});

@@ -4,11 +4,13 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "os/limits/FsRoot.h"
+#include "os/limits/ProcTable.h"
 #include "supervisor/Diagnostics.h"
 
 namespace sup {
@@ -26,8 +28,16 @@ class LimitsDiagnostics final : public Diagnostics {
     std::vector<DoctorFinding> doctor(pid_t pid) override;
 
   private:
+    // Doctor is asked once per instance, and one `supctl doctor` asks about every instance in a single
+    // loop turn: a reading younger than this is reused, so a call costs one /proc scan, not one per
+    // instance (that grew as instances x processes, all inside one turn of the loop that feeds the
+    // watchdog).
+    static constexpr std::chrono::milliseconds kDoctorScanReuse{250};
+
     os::limits::FsRoot fs_;
     pid_t self_;
+    std::optional<os::limits::ProcessTable> doctorTable_;
+    std::chrono::steady_clock::time_point doctorScannedAt_{};
 };
 
 }  // namespace sup
