@@ -104,10 +104,12 @@ struct DaemonSettings {
     std::string stateDir = "/run/supervisord";    // lock file lives here
     std::string logDir = "/var/log/supervisord";  // default directory for relative log paths
     std::vector<std::string> controlGroups;       // groups whose members may start/stop/reload (besides root)
-    unsigned limitWarnPercent = 80;               // `supctl limits` marks dimensions at or over this
-    std::size_t tailBytes = 64 * 1024;            // in-memory tail kept per instance and stream
-    std::string logLevel = "info";                // trace debug info warn error critical off
-    SourceLocation where;                         // the `supervisor:` key, when present
+    // Groups whose members may also read output (tail, follow) and run doctor; missing groups are ignored.
+    std::vector<std::string> readGroups{"adm", "systemd-journal"};
+    unsigned limitWarnPercent = 80;     // `supctl limits` marks dimensions at or over this
+    std::size_t tailBytes = 64 * 1024;  // in-memory tail kept per instance and stream
+    std::string logLevel = "info";      // trace debug info warn error critical off
+    SourceLocation where;               // the `supervisor:` key, when present
     bool operator==(const DaemonSettings&) const = default;
 };
 

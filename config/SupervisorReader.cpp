@@ -7,8 +7,9 @@
 namespace sup::config {
 
 const std::vector<std::string>& supervisorKeys() {
-    static const std::vector<std::string> keys = {"state_dir",          "log_dir",    "control_groups",
-                                                  "limit_warn_percent", "tail_bytes", "log_level"};
+    static const std::vector<std::string> keys = {
+        "state_dir",          "log_dir",    "control_groups", "read_groups",
+        "limit_warn_percent", "tail_bytes", "log_level"};
     return keys;
 }
 
@@ -35,6 +36,24 @@ void readControlGroups(const ReadContext& ctx, const Field& f, DaemonSettings& s
     }
 }
 
+// Unlike control_groups, a group that does not exist is no error: the default names Debian's adm and
+// systemd-journal, and one config file should serve machines that have them and machines that do not.
+// A missing group grants nothing (see bus/Authorizer.h).
+void readReadGroups(const ReadContext& ctx, const Field& f, DaemonSettings& settings) {
+    auto items = listItems(ctx, f);
+    if (!items) return;
+    settings.readGroups.clear();
+    for (const auto& item : *items) {
+        auto name = readString(ctx, item);
+        if (!name) continue;
+        if (name->empty()) {
+            ctx.error(item.value, item.path, "a group name cannot be empty");
+            continue;
+        }
+        settings.readGroups.push_back(*name);
+    }
+}
+
 }  // namespace
 
 DaemonSettings readSupervisor(const ReadContext& ctx, const Field& section) {
@@ -48,6 +67,7 @@ DaemonSettings readSupervisor(const ReadContext& ctx, const Field& section) {
     if (const Field* f = fields.find("log_dir"))
         if (auto p = readAbsolutePath(ctx, *f)) settings.logDir = *p;
     if (const Field* f = fields.find("control_groups")) readControlGroups(ctx, *f, settings);
+    if (const Field* f = fields.find("read_groups")) readReadGroups(ctx, *f, settings);
     if (const Field* f = fields.find("limit_warn_percent"))
         if (auto n = readInteger(ctx, *f, 1, 100)) settings.limitWarnPercent = static_cast<unsigned>(*n);
     if (const Field* f = fields.find("tail_bytes")) {
