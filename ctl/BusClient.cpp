@@ -144,7 +144,9 @@ void BusClient::shutdown() {
 }
 
 std::string BusClient::tail(const std::string& name, const std::string& stream, std::uint32_t lines) {
-    return manager_->Tail(name, stream, lines);
+    // Raw bytes (ay): printed unchanged, whatever encoding the program wrote.
+    const std::vector<std::uint8_t> bytes = manager_->Tail(name, stream, lines);
+    return std::string(bytes.begin(), bytes.end());
 }
 
 int BusClient::follow(const std::string& name, const std::string& stream, std::uint32_t lines) {

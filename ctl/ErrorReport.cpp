@@ -75,11 +75,18 @@ Failure callFailure(const std::string& errorName, const std::string& errorMessag
                 true};
     if (isUnreachable(errorName)) return connectFailure(errorName, errorMessage, target);
     if (errorName == kNoSuchProcess) return {kExitNoSuchProcess, what};
-    if (errorName == kAccessDenied)
+    if (errorName == kAccessDenied) {
+        // The daemon names read_groups only when reading output (tail, doctor) was refused.
+        if (what.find("read_groups") != std::string::npos)
+            return {kExitFailure,
+                    what +
+                        " (reading output needs root, e.g. sudo, or membership in a group listed in "
+                        "supervisor.read_groups or supervisor.control_groups)"};
         return {kExitFailure,
                 what +
                     " (changing state needs root, e.g. sudo, or membership in a group listed in "
                     "supervisor.control_groups)"};
+    }
     if (errorName == kInvalidArgument) return {kExitUsage, what};
     if (errorName == kInvalidConfig) return {kExitFailure, "configuration refused: " + what};
     if (errorName == kNoReply) return {kExitFailure, "supervisord did not answer: " + what};

@@ -97,31 +97,72 @@ std::optional<gid_t> SystemGroupDatabase::gidOf(const std::string& group) const 
 
 Authorizer::Authorizer(const GroupDatabase& groups, uid_t owner) : groups_(groups), owner_(owner) {}
 
+bool Authorizer::memberOfAny(const Caller& caller, const std::vector<std::string>& groups) const {
+    if (groups.empty()) return false;
+    std::vector<gid_t> member = caller.gids;
+    const std::vector<gid_t> listed = groups_.groupsOf(caller.uid);
+    member.insert(member.end(), listed.begin(), listed.end());
+    for (const auto& name : groups) {
+        auto gid = groups_.gidOf(name);
+        if (gid && std::find(member.begin(), member.end(), *gid) != member.end()) return true;
+    }
+    return false;
+}
+
 std::optional<std::string> Authorizer::refusal(uid_t caller, const std::vector<std::string>& controlGroups,
                                                std::string_view action) const {
-    if (caller == 0 || caller == owner_) return std::nullopt;
-    if (!controlGroups.empty()) {
-        const std::vector<gid_t> member = groups_.groupsOf(caller);
-        for (const auto& name : controlGroups) {
-            auto gid = groups_.gidOf(name);
-            if (gid && std::find(member.begin(), member.end(), *gid) != member.end()) return std::nullopt;
-        }
-    }
+    static const std::vector<std::string> none;
+    return refusal(Caller{caller, {}}, AccessGroups{controlGroups, none}, Access::Control, action);
+}
+
+std::optional<std::string> Authorizer::refusal(const Caller& caller, AccessGroups groups, Access access,
+                                               std::string_view action) const {
+    if (caller.uid == 0 || caller.uid == owner_) return std::nullopt;
+    if (memberOfAny(caller, groups.control)) return std::nullopt;
+    if (access == Access::Read && memberOfAny(caller, groups.read)) return std::nullopt;
     std::string text =
-        "uid " + std::to_string(caller) + " may not " + std::string(action) + ": not root and ";
-    text += controlGroups.empty() ? "no control_groups are configured"
-                                  : "not in control_groups (" + joined(controlGroups) + ")";
+        "uid " + std::to_string(caller.uid) + " may not " + std::string(action) + ": not root and ";
+    if (access == Access::Control) {
+        text += groups.control.empty() ? "no control_groups are configured"
+                                       : "not in control_groups (" + joined(groups.control) + ")";
+        return text;
+    }
+    std::vector<std::string> both = groups.control;
+    both.insert(both.end(), groups.read.begin(), groups.read.end());
+    text += both.empty() ? "no control_groups or read_groups are configured"
+                         : "not in control_groups or read_groups (" + joined(both) + ")";
     return text;
+}
+
+void Authorizer::require(const sdbus::IObject& object, AccessGroups groups, Access access,
+                         std::string_view action) const {
+    const sdbus::Message* msg = object.getCurrentlyProcessedMessage();
+    if (msg == nullptr) throw sdbus::Error(errors::kAccessDenied, "cannot identify the caller");
+    // The credentials dbus-daemon recorded when the caller connected (GetConnectionCredentials), not
+    // /proc/PID: they cannot be raced by PID reuse.
+    Caller caller;
+    caller.uid = msg->getCredsEuid();
+    if (caller.uid == 0 || caller.uid == owner_) return;  // no further bus round trip for root
+    try {
+        // dbus-daemon's UnixGroupIDs (SO_PEERGROUPS plus the primary gid). No egid query: the bus does not
+        // record it, and sd-bus would read it from /proc/PID, which a caller that exits can race.
+        caller.gids = msg->getCredsSupplementaryGids();
+    } catch (const sdbus::Error&) {
+        // An older bus without UnixGroupIDs: the group database alone decides.
+    }
+    if (auto why = refusal(caller, groups, access, action)) throw sdbus::Error(errors::kAccessDenied, *why);
+}
+
+uid_t Authorizer::callerUid(const sdbus::IObject& object) {
+    const sdbus::Message* msg = object.getCurrentlyProcessedMessage();
+    if (msg == nullptr) throw sdbus::Error(errors::kAccessDenied, "cannot identify the caller");
+    return msg->getCredsEuid();
 }
 
 void Authorizer::require(const sdbus::IObject& object, const std::vector<std::string>& controlGroups,
                          std::string_view action) const {
-    const sdbus::Message* msg = object.getCurrentlyProcessedMessage();
-    if (msg == nullptr) throw sdbus::Error(errors::kAccessDenied, "cannot identify the caller");
-    // The euid dbus-daemon recorded when the caller connected (GetConnectionUnixUser), not /proc/PID:
-    // it cannot be raced by PID reuse.
-    const uid_t caller = msg->getCredsEuid();
-    if (auto why = refusal(caller, controlGroups, action)) throw sdbus::Error(errors::kAccessDenied, *why);
+    static const std::vector<std::string> none;
+    require(object, AccessGroups{controlGroups, none}, Access::Control, action);
 }
 
 }  // namespace sup::bus

@@ -1,5 +1,7 @@
 #include "bus/BusErrors.h"
 
+#include "bus/BusText.h"
+
 namespace sup::bus {
 
 const char* errorNameOf(ControlError::Kind kind) {
@@ -24,11 +26,11 @@ sdbus::Error toBusError(std::exception_ptr error) {
     try {
         std::rethrow_exception(error);
     } catch (const sdbus::Error& e) {
-        return e;
+        return sdbus::Error(e.getName(), busText(e.getMessage()));
     } catch (const ControlError& e) {
-        return sdbus::Error(errorNameOf(e.kind), e.what());
+        return sdbus::Error(errorNameOf(e.kind), busText(e.what()));
     } catch (const std::exception& e) {
-        return sdbus::Error(errors::kFailed, e.what());
+        return sdbus::Error(errors::kFailed, busText(e.what()));
     } catch (...) {
         return sdbus::Error(errors::kFailed, "unknown error");
     }

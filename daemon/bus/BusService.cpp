@@ -12,6 +12,7 @@
 
 #include "Plural.h"
 #include "bus/BusNames.h"
+#include "bus/BusText.h"
 #include "bus/ManagerObject.h"
 #include "bus/ProcessObject.h"
 
@@ -235,9 +236,9 @@ void BusService::onStateChanged(const ProcessInfo& info, ProcessState oldState, 
         if (aggregates.counts) changed.emplace_back("StateCounts");
         if (aggregates.forkPressure) changed.emplace_back("ForkPressure");
         if (!changed.empty()) manager_->propertiesChanged(changed);
-        manager_->emitProcessStateChanged(info.name, std::string(toString(oldState)),
-                                          std::string(toString(info.state)),
-                                          static_cast<std::uint32_t>(info.pid > 0 ? info.pid : 0), reason);
+        manager_->emitProcessStateChanged(
+            busText(info.name), std::string(toString(oldState)), std::string(toString(info.state)),
+            static_cast<std::uint32_t>(info.pid > 0 ? info.pid : 0), busText(reason));
     });
 }
 

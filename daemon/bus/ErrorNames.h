@@ -10,4 +10,5 @@ inline constexpr const char* kInvalidConfig = "io.supervisord.Error.InvalidConfi
 inline constexpr const char* kInvalidArgument = "io.supervisord.Error.InvalidArgument";
 inline constexpr const char* kFailed = "io.supervisord.Error.Failed";
 inline constexpr const char* kAccessDenied = "org.freedesktop.DBus.Error.AccessDenied";
+inline constexpr const char* kLimitsExceeded = "org.freedesktop.DBus.Error.LimitsExceeded";
 }  // namespace sup::bus::errors

@@ -1,5 +1,6 @@
 #include "bus/ManagerObject.h"
 
+#include <algorithm>
 #include <optional>
 #include <stdexcept>
 
@@ -19,6 +20,58 @@ std::string joined(const std::vector<std::string>& items) {
         out += item;
     }
     return out;
+}
+
+// tail_bytes may be up to 1 GiB, but dbus-daemon disconnects a peer whose message is over 32 MiB (its
+// max_message_size), and for the daemon's own connection that would stop everything.
+constexpr std::size_t kTailReplyMax = 8u << 20;
+
+// The last `limit` bytes of `text`, starting at a line boundary when the cut falls inside a line.
+std::string_view newestWithin(std::string_view text, std::size_t limit) {
+    if (text.size() <= limit) return text;
+    std::string_view tail = text.substr(text.size() - limit);
+    const auto newline = tail.find('\n');
+    if (newline != std::string_view::npos && newline + 1 < tail.size()) tail.remove_prefix(newline + 1);
+    return tail;
+}
+
+// Every glob-taking method answers at once, in the single event loop that also feeds the watchdog:
+// the work fnmatch does grows with the number of patterns times instances, and with the stars in a
+// pattern (it backtracks), so all three are capped. Generous for any real use (`web@*`, a few names).
+constexpr std::size_t kMaxPatterns = 256;
+constexpr std::size_t kMaxPatternLength = 256;
+constexpr std::size_t kMaxWildcards = 8;
+
+void checkPatterns(const std::vector<std::string>& patterns) {
+    if (patterns.size() > kMaxPatterns)
+        throw sdbus::Error(errors::kInvalidArgument, std::to_string(patterns.size()) +
+                                                         " patterns given; at most " +
+                                                         std::to_string(kMaxPatterns) + " per call");
+    for (const auto& pattern : patterns) {
+        if (pattern.size() > kMaxPatternLength)
+            throw sdbus::Error(errors::kInvalidArgument, "a pattern of " + std::to_string(pattern.size()) +
+                                                             " bytes; at most " +
+                                                             std::to_string(kMaxPatternLength));
+        const auto wildcards = std::count_if(pattern.begin(), pattern.end(),
+                                             [](char c) { return c == '*' || c == '?' || c == '['; });
+        if (static_cast<std::size_t>(wildcards) > kMaxWildcards)
+            throw sdbus::Error(errors::kInvalidArgument, "a pattern with " + std::to_string(wildcards) +
+                                                             " wildcards; at most " +
+                                                             std::to_string(kMaxWildcards));
+    }
+}
+
+// A caller-given name as a message shows it: error texts echo it, and must stay small.
+std::string brief(const std::string& name) {
+    constexpr std::size_t kShown = 200;
+    return name.size() <= kShown ? name : name.substr(0, kShown) + "...";
+}
+
+// What a refusal names ("stop web db"), after the patterns passed the caps: the text is echoed in the
+// error, and must stay small whatever a caller sent.
+std::string actionOn(const char* verb, const std::vector<std::string>& patterns) {
+    checkPatterns(patterns);
+    return std::string(verb) + " " + joined(patterns);
 }
 
 }  // namespace
@@ -53,8 +106,15 @@ void ManagerObject::authorize(const std::string& action) {
     authorizer_.require(getObject(), control_.settings().controlGroups, action);
 }
 
+void ManagerObject::authorizeRead(const std::string& action) {
+    const DaemonSettings& settings = control_.settings();
+    authorizer_.require(getObject(), AccessGroups{settings.controlGroups, settings.readGroups}, Access::Read,
+                        action);
+}
+
 std::vector<std::string> ManagerObject::matchNonEmpty(const std::vector<std::string>& patterns) {
     if (patterns.empty()) throw sdbus::Error(errors::kInvalidArgument, "no process names or patterns given");
+    checkPatterns(patterns);
     return control_.match(patterns);
 }
 
@@ -79,13 +139,13 @@ std::map<std::string, sdbus::Variant> ManagerObject::GetProcess(const std::strin
 }
 
 std::vector<std::string> ManagerObject::Match(const std::vector<std::string>& patterns) {
-    return guarded([&] { return matchNonEmpty(patterns); });
+    return guarded([&] { return busText(matchNonEmpty(patterns)); });
 }
 
 // Like `systemctl start` on an active unit: an instance that already runs is success, not an error.
 std::vector<std::string> ManagerObject::Start(const std::vector<std::string>& patterns) {
     return guarded([&] {
-        authorize("start " + joined(patterns));
+        authorize(actionOn("start", patterns));
         std::vector<std::string> started;
         for (const auto& name : matchNonEmpty(patterns)) {
             try {
@@ -95,14 +155,14 @@ std::vector<std::string> ManagerObject::Start(const std::vector<std::string>& pa
                 if (e.kind != ControlError::Kind::AlreadyRunning) throw;
             }
         }
-        return started;
+        return busText(std::move(started));
     });
 }
 
 // Returns the instances a client has to wait for: those the stop changed or that are still going down.
 std::vector<std::string> ManagerObject::Stop(const std::vector<std::string>& patterns) {
     return guarded([&] {
-        authorize("stop " + joined(patterns));
+        authorize(actionOn("stop", patterns));
         std::vector<std::string> stopped;
         for (const auto& name : matchNonEmpty(patterns)) {
             const ProcessState before = control_.get(name).state;
@@ -110,16 +170,16 @@ std::vector<std::string> ManagerObject::Stop(const std::vector<std::string>& pat
             const ProcessState after = control_.get(name).state;
             if (before != after || isActive(after)) stopped.push_back(name);
         }
-        return stopped;
+        return busText(std::move(stopped));
     });
 }
 
 std::vector<std::string> ManagerObject::Restart(const std::vector<std::string>& patterns) {
     return guarded([&] {
-        authorize("restart " + joined(patterns));
+        authorize(actionOn("restart", patterns));
         auto names = matchNonEmpty(patterns);
         for (const auto& name : names) control_.restart(name);
-        return names;
+        return busText(std::move(names));
     });
 }
 
@@ -128,7 +188,7 @@ std::vector<std::string> ManagerObject::Signal(const std::vector<std::string>& p
                                                const std::string& signal) {
     return guarded([&] {
         const int sig = signalArgument(signal);
-        authorize("signal " + joined(patterns));
+        authorize(actionOn("signal", patterns));
         auto names = matchNonEmpty(patterns);
         std::vector<std::string> signalled;
         std::optional<ControlError> lastNotRunning;
@@ -146,7 +206,7 @@ std::vector<std::string> ManagerObject::Signal(const std::vector<std::string>& p
             throw ControlError(ControlError::Kind::NotRunning,
                                "none of " + joined(names) + " has a running process");
         }
-        return signalled;
+        return busText(std::move(signalled));
     });
 }
 
@@ -156,8 +216,11 @@ ManagerObject::Reload() {
         authorize("reload the configuration");
         ReloadResult r = control_.reload();
         if (!r.ok) throw sdbus::Error(errors::kInvalidConfig, r.error);
-        emitReloaded(r.added, r.removed, r.changed);
-        return std::make_tuple(std::move(r.added), std::move(r.removed), std::move(r.changed));
+        auto added = busText(std::move(r.added));
+        auto removed = busText(std::move(r.removed));
+        auto changed = busText(std::move(r.changed));
+        emitReloaded(added, removed, changed);
+        return std::make_tuple(std::move(added), std::move(removed), std::move(changed));
     });
 }
 
@@ -168,19 +231,35 @@ void ManagerObject::Shutdown() {
     });
 }
 
-std::string ManagerObject::Tail(const std::string& name, const std::string& stream, const uint32_t& lines) {
-    return guarded([&] { return control_.tail(name, streamArgument(stream), lines); });
+// Bytes (ay), not a string: output is whatever a program wrote, and a D-Bus string must be valid UTF-8
+// without NUL, so one stray byte would make the whole reply unsendable (or every byte would have to be
+// rewritten). supctl writes the bytes out unchanged, as `cat` of the log file would.
+std::vector<uint8_t> ManagerObject::Tail(const std::string& name, const std::string& stream,
+                                         const uint32_t& lines) {
+    return guarded([&] {
+        const OutputStream which = streamArgument(stream);
+        authorizeRead("read the output of " + brief(name));
+        const std::string text = control_.tail(name, which, lines);
+        const std::string_view kept = newestWithin(text, kTailReplyMax);
+        return std::vector<uint8_t>(kept.begin(), kept.end());
+    });
 }
 
-// Read-only like Tail. The initial tail and the registration happen in the same loop turn, so no byte
-// is missed or repeated between them.
+// Read-only like Tail, with the same authorization. The initial tail and the registration happen in the same
+// loop turn, so no byte is missed or repeated between them.
 sdbus::UnixFd ManagerObject::Follow(const std::string& name, const std::string& stream,
                                     const uint32_t& lines) {
     return guarded([&] {
         const OutputStream which = streamArgument(stream);
+        authorizeRead("read the output of " + brief(name));
         (void)control_.get(name);  // NoSuchProcess before anything is opened
         const std::string initial = lines > 0 ? control_.tail(name, which, lines) : std::string();
-        os::UniqueFd clientEnd = followers_.open(name, which, initial);
+        os::UniqueFd clientEnd;
+        try {
+            clientEnd = followers_.open(name, which, initial, Authorizer::callerUid(getObject()));
+        } catch (const OutputFollowers::TooManyFollowers& e) {
+            throw sdbus::Error(errors::kLimitsExceeded, e.what());
+        }
         return sdbus::UnixFd(clientEnd.release(), sdbus::adopt_fd);
     });
 }
@@ -198,11 +277,12 @@ ManagerObject::GetLimits() {
         dims.reserve(report.dimensions.size());
         for (const auto& d : report.dimensions) {
             std::vector<sdbus::Struct<std::string, uint64_t>> top;
-            for (const auto& c : d.top) top.emplace_back(c.command, c.count);
-            dims.emplace_back(d.id, d.title, d.used, d.limit, d.percent, d.hitCount, d.source, d.note,
-                              std::move(top));
+            for (const auto& c : d.top) top.emplace_back(busText(c.command), c.count);
+            dims.emplace_back(busText(d.id), busText(d.title), d.used, d.limit, d.percent, d.hitCount,
+                              busText(d.source), busText(d.note), std::move(top));
         }
-        return std::make_tuple(static_cast<uint32_t>(report.warnPercent), report.bindingId, std::move(dims));
+        return std::make_tuple(static_cast<uint32_t>(report.warnPercent), busText(report.bindingId),
+                               std::move(dims));
     });
 }
 
@@ -211,6 +291,8 @@ ManagerObject::GetLimits() {
 std::vector<sdbus::Struct<std::string, std::string, std::string, std::string>> ManagerObject::Doctor(
     const std::vector<std::string>& names) {
     return guarded([&] {
+        checkPatterns(names);
+        authorizeRead(names.empty() ? "run doctor" : "run doctor on " + joined(names));
         std::vector<std::string> targets;
         if (names.empty()) {
             for (const auto& info : control_.list())
@@ -221,7 +303,8 @@ std::vector<sdbus::Struct<std::string, std::string, std::string, std::string>> M
         std::vector<sdbus::Struct<std::string, std::string, std::string, std::string>> out;
         for (const auto& name : targets) {
             try {
-                for (const auto& f : control_.doctor(name)) out.emplace_back(name, f.severity, f.what, f.fix);
+                for (const auto& f : control_.doctor(name))
+                    out.emplace_back(busText(name), busText(f.severity), busText(f.what), busText(f.fix));
             } catch (const ControlError& e) {
                 if (e.kind != ControlError::Kind::NotRunning || (!names.empty() && targets.size() == 1))
                     throw;
@@ -232,7 +315,7 @@ std::vector<sdbus::Struct<std::string, std::string, std::string, std::string>> M
 }
 
 std::string ManagerObject::Version() {
-    return guarded([&] { return control_.version(); });
+    return guarded([&] { return busText(control_.version()); });
 }
 
 std::string ManagerObject::State() {
@@ -240,7 +323,7 @@ std::string ManagerObject::State() {
 }
 
 std::string ManagerObject::ForkPressure() {
-    return guarded([&] { return tally_.forkPressure(); });
+    return guarded([&] { return busText(tally_.forkPressure()); });
 }
 
 uint32_t ManagerObject::ProcessCount() {

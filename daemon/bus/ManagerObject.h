@@ -10,6 +10,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include "bus/Authorizer.h"
+#include "bus/BusText.h"
 #include "bus/MethodOverride.h"
 #include "bus/OutputFollowers.h"
 #include "bus/ProcessTally.h"
@@ -47,7 +48,10 @@ class ManagerObject final : private detail::ManagerObjectCore,
 
   private:
     const sdbus::IObject& getObject() const { return *object; }
+    // Control level: root or control_groups (AccessDenied otherwise).
     void authorize(const std::string& action);
+    // Read level (output, doctor): root, control_groups or read_groups.
+    void authorizeRead(const std::string& action);
     // ListProcesses as served: the reply is serialized directly (see MethodOverride.h).
     void listProcesses(sdbus::MethodCall call);
     std::vector<std::string> matchNonEmpty(const std::vector<std::string>& patterns);
@@ -63,7 +67,8 @@ class ManagerObject final : private detail::ManagerObjectCore,
     std::tuple<std::vector<std::string>, std::vector<std::string>, std::vector<std::string>> Reload()
         override;
     void Shutdown() override;
-    std::string Tail(const std::string& name, const std::string& stream, const uint32_t& lines) override;
+    std::vector<uint8_t> Tail(const std::string& name, const std::string& stream,
+                              const uint32_t& lines) override;
     sdbus::UnixFd Follow(const std::string& name, const std::string& stream, const uint32_t& lines) override;
     std::tuple<
         uint32_t, std::string,
@@ -75,7 +80,7 @@ class ManagerObject final : private detail::ManagerObjectCore,
 
     std::string Version() override;
     std::string State() override;
-    std::string ConfigPath() override { return configPath_; }
+    std::string ConfigPath() override { return busText(configPath_); }
     std::string ForkPressure() override;
     uint32_t ProcessCount() override;
     std::map<std::string, uint32_t> StateCounts() override;

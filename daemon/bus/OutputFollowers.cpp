@@ -19,6 +19,8 @@ constexpr std::size_t kMinBacklog = 4096;
 struct OutputFollowers::Follower {
     std::string name;
     OutputStream stream = OutputStream::Stdout;
+    uid_t owner = 0;
+    std::uint64_t sequence = 0;
     os::UniqueFd fd;      // our end: write-only, non-blocking
     std::string backlog;  // accepted but not yet taken by the socket
     bool sentEndsWithNewline = true;
@@ -33,10 +35,30 @@ OutputFollowers::~OutputFollowers() {
     for (auto& [fd, follower] : followers_) loop_.remove(fd);
 }
 
-os::UniqueFd OutputFollowers::open(const std::string& name, OutputStream stream, std::string_view initial) {
-    if (followers_.size() >= kMaxFollowers)
-        throw std::runtime_error("too many followers (" + std::to_string(kMaxFollowers) +
-                                 "); stop some `supctl tail -f` first");
+std::size_t OutputFollowers::activeOf(uid_t owner) const {
+    return static_cast<std::size_t>(std::count_if(
+        followers_.begin(), followers_.end(),
+        [&](const auto& entry) { return entry.second->owner == owner && !entry.second->closing; }));
+}
+
+bool OutputFollowers::evictClosing() {
+    Follower* oldest = nullptr;
+    for (auto& [fd, f] : followers_)
+        if (f->closing && (oldest == nullptr || f->sequence < oldest->sequence)) oldest = f.get();
+    if (oldest == nullptr) return false;
+    close(oldest->fd.get());
+    return true;
+}
+
+os::UniqueFd OutputFollowers::open(const std::string& name, OutputStream stream, std::string_view initial,
+                                   uid_t owner) {
+    if (owner != 0 && activeOf(owner) >= kMaxFollowersPerUid)
+        throw TooManyFollowers("uid " + std::to_string(owner) + " already follows " +
+                               std::to_string(kMaxFollowersPerUid) +
+                               " streams (the most one user may); stop some `supctl tail -f` first");
+    if (followers_.size() >= kMaxFollowers && !evictClosing())
+        throw TooManyFollowers("too many followers (" + std::to_string(kMaxFollowers) +
+                               "); stop some `supctl tail -f` first");
     // A stream socket rather than a pipe: send(MSG_NOSIGNAL) cannot raise SIGPIPE in the daemon when
     // the client has gone, and the client reads it exactly like a pipe.
     int pair[2];
@@ -49,6 +71,8 @@ os::UniqueFd OutputFollowers::open(const std::string& name, OutputStream stream,
     auto follower = std::make_unique<Follower>();
     follower->name = name;
     follower->stream = stream;
+    follower->owner = owner;
+    follower->sequence = ++opened_;
     follower->fd = std::move(ours);
     const int fd = follower->fd.get();
     // No events asked for: EPOLLHUP/EPOLLERR still arrive, which is how a closed client is noticed.

@@ -5,6 +5,7 @@
 #include <sdbus-c++/TypeTraits.h>
 
 #include "bus/BusNames.h"
+#include "bus/BusText.h"
 
 namespace sup::bus {
 
@@ -13,23 +14,23 @@ namespace {
 // Every key with its D-Bus type, in the order documented in the XML.
 template <typename Visit>
 void forEachField(const ProcessInfo& info, Visit&& visit) {
-    visit("name", info.name);
-    visit("group", info.group);
+    visit("name", busText(info.name));
+    visit("group", busText(info.group));
     visit("state", std::string(toString(info.state)));
     visit("pid", static_cast<std::uint32_t>(info.pid > 0 ? info.pid : 0));
     visit("restarts", static_cast<std::uint32_t>(info.restarts));
     visit("exit_status", static_cast<std::int32_t>(info.exitStatus));
-    visit("last_exit", info.lastExit);
-    visit("spawn_error", info.spawnError);
-    visit("reason", info.reason);
+    visit("last_exit", busText(info.lastExit));
+    visit("spawn_error", busText(info.spawnError));
+    visit("reason", busText(info.reason));
     visit("started_at", static_cast<std::int64_t>(info.startedAtUsec));
     visit("state_since", static_cast<std::int64_t>(info.stateSinceUsec));
     visit("next_start", static_cast<std::int64_t>(info.nextStartUsec));
     visit("cpu_usec", static_cast<std::uint64_t>(info.cpuUsec));
     visit("max_rss_kib", static_cast<std::int64_t>(info.maxRssKiB));
-    visit("command", info.command);
-    visit("argv", info.argv);
-    visit("source_file", info.sourceFile);
+    visit("command", busText(info.command));
+    visit("argv", busText(info.argv));
+    visit("source_file", busText(info.sourceFile));
     visit("source_line", static_cast<std::int32_t>(info.sourceLine));
     visit("priority", static_cast<std::int32_t>(info.priority));
     visit("object", sdbus::ObjectPath(processObjectPath(info.name)));

@@ -3,6 +3,7 @@
 #include "bus/Arguments.h"
 #include "bus/BusErrors.h"
 #include "bus/BusNames.h"
+#include "bus/BusText.h"
 #include "bus/DefinitionValues.h"
 
 namespace sup::bus {
@@ -107,13 +108,13 @@ int32_t ProcessObject::ExitStatus() {
     return current().exitStatus;
 }
 std::string ProcessObject::LastExit() {
-    return current().lastExit;
+    return busText(current().lastExit);
 }
 std::string ProcessObject::SpawnError() {
-    return current().spawnError;
+    return busText(current().spawnError);
 }
 std::string ProcessObject::Reason() {
-    return current().reason;
+    return busText(current().reason);
 }
 int64_t ProcessObject::StartedAt() {
     return current().startedAtUsec;
@@ -131,10 +132,10 @@ int64_t ProcessObject::MaxRssKiB() {
     return current().maxRssKiB;
 }
 std::string ProcessObject::Command() {
-    return current().command;
+    return busText(current().command);
 }
 std::string ProcessObject::SourceFile() {
-    return current().sourceFile;
+    return busText(current().sourceFile);
 }
 int32_t ProcessObject::SourceLine() {
     return current().sourceLine;
@@ -144,26 +145,26 @@ int32_t ProcessObject::Priority() {
 }
 
 std::vector<std::string> ProcessObject::ExecStart() {
-    return definition().command;
+    return busText(definition().command);
 }
 std::string ProcessObject::WorkingDirectory() {
     auto dir = definition().directory;
-    return dir.empty() ? "/" : dir;
+    return dir.empty() ? "/" : busText(dir);
 }
 std::string ProcessObject::User() {
-    return definition().user.value_or("");
+    return busText(definition().user.value_or(""));
 }
 std::string ProcessObject::UnixGroup() {
-    return definition().group.value_or("");
+    return busText(definition().group.value_or(""));
 }
 std::string ProcessObject::UMask() {
     return umaskText(definition().umask);
 }
 std::vector<std::string> ProcessObject::Environment() {
-    return environmentList(definition().environment);
+    return busText(environmentList(definition().environment));
 }
 std::string ProcessObject::EnvironmentFile() {
-    return definition().environmentFile;
+    return busText(definition().environmentFile);
 }
 uint32_t ProcessObject::NumProcs() {
     return definition().numprocs;
@@ -203,7 +204,7 @@ bool ProcessObject::KillGroup() {
     return definition().killGroup;
 }
 std::string ProcessObject::StandardOutput() {
-    return logTargetText(definition().stdoutTarget);
+    return busText(logTargetText(definition().stdoutTarget));
 }
 uint64_t ProcessObject::StandardOutputMaxSize() {
     return definition().stdoutTarget.maxSize;
@@ -212,7 +213,7 @@ uint32_t ProcessObject::StandardOutputBackups() {
     return definition().stdoutTarget.backups;
 }
 std::string ProcessObject::StandardError() {
-    return logTargetText(definition().stderrTarget);
+    return busText(logTargetText(definition().stderrTarget));
 }
 uint64_t ProcessObject::StandardErrorMaxSize() {
     return definition().stderrTarget.maxSize;

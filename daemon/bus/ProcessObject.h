@@ -8,6 +8,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include "bus/Authorizer.h"
+#include "bus/BusText.h"
 #include "io.supervisord-adaptor.h"
 #include "supervisor/Control.h"
 
@@ -44,8 +45,8 @@ class ProcessObject final
     void Restart() override;
     void Signal(const std::string& signal) override;
     // Process1 properties
-    std::string Name() override { return name_; }
-    std::string Group() override { return group_; }
+    std::string Name() override { return busText(name_); }
+    std::string Group() override { return busText(group_); }
     std::string State() override;
     uint32_t Pid() override;
     uint32_t Restarts() override;

@@ -117,4 +117,35 @@ TEST(OutputFollowers, RefusesBeyondTheLimit) {
     EXPECT_THROW(followers.open("web", OutputStream::Stdout, ""), std::runtime_error);
 }
 
+TEST(OutputFollowers, OneUserCannotTakeEverySlot) {
+    os::EventLoop loop;
+    OutputFollowers followers(loop, [] { return std::size_t{65536}; });
+    std::vector<os::UniqueFd> fds;
+    for (std::size_t i = 0; i < OutputFollowers::kMaxFollowersPerUid; ++i)
+        fds.push_back(followers.open("web", OutputStream::Stdout, "", 65534));
+    EXPECT_THROW(followers.open("web", OutputStream::Stdout, "", 65534), OutputFollowers::TooManyFollowers);
+    // Others (and root) still may.
+    fds.push_back(followers.open("web", OutputStream::Stdout, "", 1000));
+    fds.push_back(followers.open("web", OutputStream::Stdout, "", 0));
+    EXPECT_EQ(followers.activeOf(65534), OutputFollowers::kMaxFollowersPerUid);
+}
+
+TEST(OutputFollowers, ACutOffFollowerFreesItsSlot) {
+    os::EventLoop loop;
+    OutputFollowers followers(loop, [] { return std::size_t{8192}; });
+    std::vector<os::UniqueFd> fds;
+    for (std::size_t i = 0; i < OutputFollowers::kMaxFollowersPerUid; ++i)
+        fds.push_back(followers.open("web", OutputStream::Stdout, "", 65534));
+    // Nobody reads: every one of them is cut off, and its marker waits in a full socket forever.
+    const std::string line(1023, 'x');
+    for (int i = 0; i < 4096; ++i) followers.deliver("web", OutputStream::Stdout, line + "\n");
+    EXPECT_EQ(followers.activeOf(65534), 0u);
+    EXPECT_NO_THROW(fds.push_back(followers.open("web", OutputStream::Stdout, "", 65534)));
+    // The global cap counts them, but makes room by closing the oldest that only waits to close.
+    for (std::size_t i = followers.size(); i < OutputFollowers::kMaxFollowers; ++i)
+        fds.push_back(followers.open("db", OutputStream::Stdout, "", 0));
+    EXPECT_NO_THROW(fds.push_back(followers.open("db", OutputStream::Stdout, "", 0)));
+    EXPECT_EQ(followers.size(), OutputFollowers::kMaxFollowers);
+}
+
 }  // namespace

@@ -73,6 +73,29 @@ TEST(Authorizer, UnknownGroupsAndUsersAreRefused) {
               "uid 65534 may not reload the configuration: not root and no control_groups are configured");
 }
 
+TEST(Authorizer, ReadLevelAdmitsControlAndReadGroupsOnly) {
+    TableGroups db;
+    db.groups = {{"ops", 20}, {"adm", 4}};
+    db.members[1001] = {1001, 20};  // ops, from the database
+    Authorizer auth(db, 0);
+    const std::vector<std::string> control{"ops"};
+    const std::vector<std::string> read{"adm", "systemd-journal"};  // the latter missing here: ignored
+    const AccessGroups groups{control, read};
+    EXPECT_EQ(auth.refusal(Caller{0, {}}, groups, Access::Read, "read the output of web"), std::nullopt);
+    EXPECT_EQ(auth.refusal(Caller{1001, {}}, groups, Access::Read, "read the output of web"), std::nullopt);
+    // adm from the connection's credentials only (setpriv --groups), not from the database.
+    EXPECT_EQ(auth.refusal(Caller{65534, {65534, 4}}, groups, Access::Read, "read the output of web"),
+              std::nullopt);
+    EXPECT_EQ(auth.refusal(Caller{65534, {65534, 4}}, groups, Access::Control, "stop web"),
+              "uid 65534 may not stop web: not root and not in control_groups (ops)");
+    EXPECT_EQ(auth.refusal(Caller{65534, {65534}}, groups, Access::Read, "read the output of web"),
+              "uid 65534 may not read the output of web: not root and not in control_groups or read_groups "
+              "(ops, adm, systemd-journal)");
+    const std::vector<std::string> none;
+    EXPECT_EQ(auth.refusal(Caller{65534, {}}, AccessGroups{none, none}, Access::Read, "run doctor"),
+              "uid 65534 may not run doctor: not root and no control_groups or read_groups are configured");
+}
+
 TEST(Authorizer, SystemDatabaseFindsPrimaryAndSupplementaryGroups) {
     SystemGroupDatabase db;
     auto rootGroups = db.groupsOf(0);

@@ -329,7 +329,8 @@ TEST_F(BusServiceTest, ReloadReportsAndSignalsTheDifference) {
 }
 
 TEST_F(BusServiceTest, TailAndDoctorAndLimits) {
-    EXPECT_EQ(callPumping(loop, [&] { return client->Tail("web@0", "stdout", 3); }), "one\ntwo\nthree\n");
+    const std::vector<uint8_t> tail = callPumping(loop, [&] { return client->Tail("web@0", "stdout", 3); });
+    EXPECT_EQ(std::string(tail.begin(), tail.end()), "one\ntwo\nthree\n");
     control.findings = {{"warning", "stdout (fd 1) is in non-blocking mode", "fix the program"}};
     auto findings = callPumping(loop, [&] { return client->Doctor({}); });  // every instance with a process
     ASSERT_EQ(findings.size(), 1u);
