@@ -328,6 +328,21 @@ TEST_F(BusServiceTest, ReloadReportsAndSignalsTheDifference) {
     EXPECT_TRUE(pumpUntil(loop, [&] { return seen.has("reloaded +1"); })) << seen.all();
 }
 
+// tail_bytes may be 1 GiB, but dbus-daemon drops a connection that sends a message over 32 MiB: the
+// reply keeps the newest lines within 8 MiB, starting at a line boundary.
+TEST_F(BusServiceTest, ATailReplyStaysUnderTheBusMessageLimit) {
+    const std::string line(99, 'x');
+    control.tailText.clear();
+    for (int i = 0; i < 400'000; ++i) control.tailText += line + "\n";  // 40 MB
+    control.tailText += "newest\n";
+    const std::vector<uint8_t> tail = callPumping(loop, [&] { return client->Tail("web@0", "stdout", 0); });
+    EXPECT_LE(tail.size(), 8u << 20);
+    EXPECT_GT(tail.size(), 7u << 20);
+    const std::string text(tail.begin(), tail.end());
+    EXPECT_TRUE(text.ends_with("\nnewest\n"));
+    EXPECT_EQ(text.substr(0, 100), line + "\n");  // whole lines only
+}
+
 TEST_F(BusServiceTest, TailAndDoctorAndLimits) {
     const std::vector<uint8_t> tail = callPumping(loop, [&] { return client->Tail("web@0", "stdout", 3); });
     EXPECT_EQ(std::string(tail.begin(), tail.end()), "one\ntwo\nthree\n");
