@@ -20,6 +20,7 @@
 #include "bus/BusService.h"
 #include "os/EventLoop.h"
 #include "os/LockFile.h"
+#include "os/NofileLimit.h"
 #include "os/RealProcessHost.h"
 #include "os/Reaper.h"
 #include "os/SignalFd.h"
@@ -213,7 +214,7 @@ int run(const Args& args) {
     sup::os::becomeSubreaper();
     sup::os::EventLoop loop;
     sup::os::SignalFd signals({SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2});
-    sup::os::ForkExecLauncher launcher;
+    sup::os::ForkExecLauncher launcher(sup::os::raiseNofileLimit());
     sup::os::RealProcessHost host(loop, launcher);
     sup::SteadyClock clock;
     sup::LimitsDiagnostics diagnostics;

@@ -173,6 +173,9 @@ void runChild(const ChildPlan& plan, int statusFd) noexcept {
         if (makeInheritableBlocking(fd) < 0) fail(statusFd, ChildStage::Stdio, errno, "fcntl stdio");
 
     if (closeFdsFrom(kStatusFd + 1) < 0) fail(statusFd, ChildStage::CloseFds, errno, nullptr);
+    // After the close above, which may walk up to the (raised) soft limit. Lowering a soft limit
+    // cannot fail.
+    if (plan.nofile) (void)::syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &*plan.nofile, nullptr);
 
     // A session (and process group) of its own: pid == pgid, so the whole group can be signalled, and
     // no controlling terminal is inherited.

@@ -2,6 +2,7 @@
 // makes async-signal-safe calls (no allocation, no writes to shared memory) between vfork and exec.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -47,6 +48,7 @@ struct ChildPlan {
     bool setGroups = false;
     std::vector<gid_t> groups;
     std::optional<mode_t> umask;
+    std::optional<rlimit> nofile;  // RLIMIT_NOFILE to set (the daemon raised its own)
     int stdoutFd = -1, stderrFd = -1;
 };
 

@@ -42,7 +42,7 @@ std::vector<std::string> execCandidates(const std::string& program, std::string_
     return out;
 }
 
-detail::ChildPlan makePlan(const SpawnRequest& request) {
+detail::ChildPlan makePlan(const SpawnRequest& request, const std::optional<rlimit>& nofile) {
     detail::ChildPlan plan;
     plan.argvStore = request.argv;
     plan.envStore = request.env;
@@ -61,6 +61,7 @@ detail::ChildPlan makePlan(const SpawnRequest& request) {
     if (request.uid) plan.uidText = "uid " + std::to_string(*request.uid);
     if (request.gid) plan.gidText = "gid " + std::to_string(*request.gid);
     plan.umask = request.umask;
+    plan.nofile = nofile;
     plan.stdoutFd = request.stdoutFd;
     plan.stderrFd = request.stderrFd;
     return plan;
@@ -92,7 +93,7 @@ SpawnResult ForkExecLauncher::spawn(const SpawnRequest& request) {
         result.error = SpawnError{"argv", EINVAL, "empty command"};
         return result;
     }
-    const detail::ChildPlan plan = makePlan(request);
+    const detail::ChildPlan plan = makePlan(request, childNofile_);
 
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) < 0) {

@@ -3,6 +3,7 @@
 // from exit code 127. Launcher is the seam tests replace (e.g. to make fork fail with EAGAIN).
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <optional>
@@ -58,8 +59,14 @@ class Launcher {
 
 class ForkExecLauncher final : public Launcher {
   public:
+    // childNofile: the RLIMIT_NOFILE every child gets (the daemon's own before raiseNofileLimit());
+    // nullopt = children inherit the daemon's.
+    explicit ForkExecLauncher(std::optional<rlimit> childNofile = std::nullopt) : childNofile_(childNofile) {}
     // Never throws for failures of the child; argv/pipe/fork failures come back in `error`.
     SpawnResult spawn(const SpawnRequest& request) override;
+
+  private:
+    std::optional<rlimit> childNofile_;
 };
 
 // nullopt = exec succeeded (EOF without a report). Otherwise the child's failure; the child has

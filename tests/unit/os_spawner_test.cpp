@@ -130,6 +130,19 @@ TEST(Spawner, ChildSeesOnlyStdioEvenWhenParentLeaksAnFd) {
     EXPECT_EQ(WEXITSTATUS(o.reaped->status), 0);
 }
 
+// The daemon raises its own RLIMIT_NOFILE (os/NofileLimit.h); children get the original soft limit,
+// as under systemd, so select()-based programs keep the 1024 they expect.
+TEST(Spawner, ChildGetsTheGivenNofileLimit) {
+    rlimit mine{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &mine), 0);
+    ASSERT_GE(mine.rlim_max, 64u);
+    SpawnOutcome o =
+        spawnAndCollect(requestFor({"/bin/sh", "-c", "ulimit -Sn; ulimit -Hn"}), rlimit{64, mine.rlim_max});
+    EXPECT_FALSE(o.error) << o.error->describe();
+    const std::string hard = mine.rlim_max == RLIM_INFINITY ? "unlimited" : std::to_string(mine.rlim_max);
+    EXPECT_EQ(o.stdoutText, "64\n" + hard + "\n");
+}
+
 TEST(Spawner, StdoutAndStderrLandOnTheGivenFds) {
     OutputPipe out = OutputPipe::create(), err = OutputPipe::create();
     SpawnRequest r = requestFor({"/bin/sh", "-c", "echo to-out; echo to-err >&2; read x || echo stdin-eof"});

@@ -132,14 +132,14 @@ struct SpawnOutcome {
 
 // Spawns `request` with stdout on a fresh pipe (unless it names its own), reads it to EOF, reads the exec
 // status and reaps the child, all with deadlines.
-inline SpawnOutcome spawnAndCollect(SpawnRequest request) {
+inline SpawnOutcome spawnAndCollect(SpawnRequest request, std::optional<rlimit> childNofile = std::nullopt) {
     SpawnOutcome outcome;
     std::optional<OutputPipe> pipe;
     if (request.stdoutFd < 0) {
         pipe = OutputPipe::create();
         request.stdoutFd = pipe->writeEnd.get();
     }
-    ForkExecLauncher launcher;
+    ForkExecLauncher launcher(childNofile);
     SpawnResult result = launcher.spawn(request);
     if (pipe) pipe->writeEnd.reset();  // the child holds the only write end now: EOF when it ends
     if (result.error) {
