@@ -213,6 +213,11 @@ int run(const Args& args) {
     }
     sup::os::becomeSubreaper();
     sup::os::EventLoop loop;
+    // A journal that does not keep up is waited on here, never in a blocking send().
+    sup::sd::daemonJournal().attach(loop);
+    struct DetachJournal {
+        ~DetachJournal() { sup::sd::daemonJournal().detach(); }
+    } detachJournal;
     sup::os::SignalFd signals({SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2});
     sup::os::ForkExecLauncher launcher(sup::os::raiseNofileLimit());
     sup::os::RealProcessHost host(loop, launcher);

@@ -1,8 +1,6 @@
 #include "sd/Journal.h"
 
 #include <sys/stat.h>
-#include <sys/uio.h>
-#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,7 +9,6 @@
 #include <cstring>
 
 #include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/sinks/systemd_sink.h>
 #include <spdlog/spdlog.h>
 
 namespace sup::sd {
@@ -40,11 +37,36 @@ bool stderrIsJournal() {
     return fdIsJournalStream(STDERR_FILENO, std::getenv("JOURNAL_STREAM"));
 }
 
+namespace {
+int priorityOf(spdlog::level::level_enum level) {
+    switch (level) {
+        case spdlog::level::trace:
+        case spdlog::level::debug:
+            return 7;
+        case spdlog::level::info:
+            return 6;
+        case spdlog::level::warn:
+            return 4;
+        case spdlog::level::err:
+            return 3;
+        case spdlog::level::critical:
+            return 2;
+        default:
+            return 6;
+    }
+}
+}  // namespace
+
+void JournalLogSink::sink_it_(const spdlog::details::log_msg& msg) {
+    // The journal stores time, pid and priority as fields itself: the bare message is the MESSAGE.
+    writer_.send({"MESSAGE=" + std::string(msg.payload.data(), msg.payload.size()),
+                  "PRIORITY=" + std::to_string(priorityOf(msg.level)), "SYSLOG_IDENTIFIER=supervisord"});
+}
+
 std::shared_ptr<spdlog::logger> makeDaemonLogger(bool journal, spdlog::level::level_enum level) {
     std::shared_ptr<spdlog::logger> logger;
     if (journal) {
-        // enable_formatting=false: the journal stores time, pid and priority as fields itself.
-        auto sink = std::make_shared<spdlog::sinks::systemd_sink_mt>("supervisord", false);
+        auto sink = std::make_shared<JournalLogSink>(daemonJournal());
         logger = std::make_shared<spdlog::logger>("supervisord", std::move(sink));
     } else {
         // Not the colour sink: stderr is often a file or a pipe to another supervisor.
@@ -88,18 +110,7 @@ std::vector<std::string> JournalStream::fields(const std::string& identifier, pi
 }
 
 void JournalStream::send(const std::string& identifier, pid_t pid, int priority, std::string_view line) {
-    const std::vector<std::string> entry = fields(identifier, pid, priority, line);
-    // sd_journal_sendv, not sd_journal_send: the line is arbitrary bytes, never a format string.
-    std::vector<iovec> iov(entry.size());
-    for (std::size_t i = 0; i < entry.size(); ++i) {
-        iov[i].iov_base = const_cast<char*>(entry[i].data());
-        iov[i].iov_len = entry[i].size();
-    }
-    const int r = ::sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
-    if (r < 0 && !warnedFailure_) {
-        warnedFailure_ = true;  // once per stream: a missing journald must not flood the daemon's log
-        spdlog::warn("{}: writing to the journal failed: {}", identifier, std::strerror(-r));
-    }
+    writer_.send(fields(identifier, pid, priority, line));
 }
 
 }  // namespace sup::sd

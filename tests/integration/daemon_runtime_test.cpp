@@ -1,0 +1,164 @@
+// The daemon's side channels never take the services down, and what goes wrong there is visible:
+// a journal that never reads stalls nothing, a missing journald is said once, a log file that cannot
+// be opened shows in the status, an OOM kill is named as such, and a reload applies log_level.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <functional>
+
+#include <gtest/gtest.h>
+
+#include "integration/DaemonTest.h"
+
+using namespace sup::test;
+
+namespace {
+
+std::size_t count(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
+    return n;
+}
+
+class DaemonRuntime : public DaemonTest {
+  protected:
+    std::vector<std::string> markers;
+
+    void startWith(const std::string& yaml, const DaemonOptions& options) {
+        writeFile(conf / "services.yaml", yaml);
+        daemon = std::make_unique<Daemon>(bus, conf.path(), options);
+        ASSERT_TRUE(daemon->waitReady()) << daemon->log();
+    }
+    void TearDown() override {
+        finishDaemon(daemon.get(), markers);
+        DaemonTest::TearDown();
+    }
+};
+
+// ---- the journal ----------------------------------------------------------------------------------
+
+// A journald stand-in bound by the test: reads only when told to.
+class FakeJournal {
+  public:
+    explicit FakeJournal(const std::string& path) : path_(path) {
+        fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+        if (fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+            ::close(fd_);
+            fd_ = -1;
+        }
+    }
+    ~FakeJournal() {
+        if (fd_ >= 0) ::close(fd_);
+        ::unlink(path_.c_str());
+    }
+    bool ok() const { return fd_ >= 0; }
+    // Reads as fast as entries come (as journald would once it catches up) until `done` says so or
+    // `timeout` passes; appends the entries' text. Returns the final answer of `done`.
+    bool readUntil(std::string& into, const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        char buf[65536];
+        while (!done()) {
+            if (std::chrono::steady_clock::now() > deadline) return false;
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, 100) <= 0) continue;
+            for (;;) {
+                const ssize_t got = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
+                if (got < 0) break;
+                into.append(buf, static_cast<std::size_t>(got));
+            }
+        }
+        return true;
+    }
+
+  private:
+    std::string path_;
+    int fd_ = -1;
+};
+
+// Before: every line went out through a blocking send(); with journald not reading, the first full
+// socket buffer froze the event loop, so nothing was reaped and D-Bus went unanswered.
+TEST_F(DaemonRuntime, AJournalThatNeverReadsStallsNeitherReapingNorTheBus) {
+    TempDir dir{"supjournal"};
+    FakeJournal journal(dir / "socket");
+    ASSERT_TRUE(journal.ok());
+    markers = {"/bin/sleep 6603"};
+    DaemonOptions options;
+    options.env = {{"SUPERVISORD_TEST_HOOKS", "1"}, {"SUPERVISORD_JOURNAL_SOCKET", dir / "socket"}};
+    startWith(R"(
+services:
+  firehose:
+    command: ["/bin/sh", "-c", "yes journal-firehose-line"]
+    start_seconds: 0s
+    stdout: journal
+  blinker:
+    command: ["/bin/sh", "-c", "exit 3"]
+    start_seconds: 0s
+    backoff: {initial: 100ms, max: 100ms}
+    start_retries: 1000000
+  steady:
+    command: ["/bin/sleep", "6603"]
+    start_seconds: 0s
+)",
+              options);
+    ASSERT_TRUE(daemon->waitState("firehose", "RUNNING")) << daemon->log();
+    // The queue fills and overflows (the warning says so)...
+    ASSERT_TRUE(waitFor([&] {
+        return daemon->log().find("the journal is not keeping up") != std::string::npos;
+    })) << daemon->log();
+    // ...while the daemon keeps reaping and restarting, and answers on D-Bus.
+    const unsigned restartsBefore = daemon->process("blinker").value("restarts", 0u);
+    ASSERT_TRUE(
+        waitFor([&] { return daemon->process("blinker").value("restarts", 0u) >= restartsBefore + 5; }, 30s))
+        << daemon->log();
+    EXPECT_EQ(daemon->stateOf("steady"), "RUNNING");
+    EXPECT_EQ(count(daemon->log(), "the journal is not keeping up"), 1u);
+
+    // journald catches up once the firehose stops: the queue drains and the loss is reported there.
+    ASSERT_EQ(daemon->ctl({"stop", "firehose"}).exitCode, 0) << daemon->log();
+    std::string received;
+    ASSERT_TRUE(journal.readUntil(
+        received,
+        [&] {
+            return received.find(" journal entries were lost: the journal did not keep up") !=
+                   std::string::npos;
+        },
+        60s))
+        << daemon->log();
+    EXPECT_NE(received.find("MESSAGE=journal-firehose-line\nPRIORITY=6\nSYSLOG_IDENTIFIER=firehose\n"),
+              std::string::npos);
+}
+
+TEST_F(DaemonRuntime, WithoutJournaldTheOutputStaysInTheTailAndOneWarningSaysSo) {
+    TempDir dir{"supjournal"};
+    markers = {"/bin/sleep 6604"};
+    DaemonOptions options;
+    options.env = {{"SUPERVISORD_TEST_HOOKS", "1"}, {"SUPERVISORD_JOURNAL_SOCKET", dir / "no-journald"}};
+    startWith(R"(
+services:
+  talker:
+    command: ["/bin/sh", "-c", "echo first-6604; echo second-6604; echo oops-6604 >&2; exec /bin/sleep 6604"]
+    start_seconds: 0s
+    stdout: journal
+    stderr: journal
+)",
+              options);
+    ASSERT_TRUE(waitFor([&] {
+        return daemon->ctl({"tail", "talker"}).out.find("second-6604") != std::string::npos;
+    })) << daemon->log();
+    EXPECT_NE(daemon->ctl({"tail", "talker"}).out.find("first-6604"), std::string::npos);
+    EXPECT_TRUE(waitFor([&] { return daemon->log().find("no journal at ") != std::string::npos; }))
+        << daemon->log();
+    EXPECT_EQ(count(daemon->log(), "no journal at "), 1u) << daemon->log();
+    EXPECT_NE(daemon->log().find("supctl tail"), std::string::npos) << daemon->log();
+}
+
+}  // namespace
