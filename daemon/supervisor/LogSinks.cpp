@@ -25,17 +25,18 @@ class FileSink final : public LogSink {
         // through FileRegistry); only a failed write(2), e.g. a full disk, does.
         try {
             file_->write(data);
-            failed_ = false;
+            error_.clear();
         } catch (const std::exception& e) {
             // Log once per failure episode, not once per chunk: a full disk must not flood stderr.
-            if (!failed_) spdlog::error("log file: {}", e.what());
-            failed_ = true;
+            if (error_.empty()) spdlog::error("log file: {}", e.what());
+            error_ = std::string("log: cannot ") + e.what();
         }
     }
+    std::string error() const override { return error_; }
 
   private:
     std::shared_ptr<os::RotatingFile> file_;
-    bool failed_ = false;
+    std::string error_;  // the failure of the last write, "" after a successful one
 };
 
 // Line-based sinks: the journal and the daemon's own log want whole lines.

@@ -21,6 +21,8 @@ class LogSink {
     virtual void write(std::string_view data) = 0;
     virtual void flush() {}        // at EOF of the stream
     virtual void setPid(pid_t) {}  // the process now writing (journal fields)
+    // Why output is being lost right now ("log: cannot write ...: No space left on device"), "" when not.
+    virtual std::string error() const { return {}; }
 };
 
 class FileRegistry {

@@ -69,12 +69,16 @@ Supervisor::Instance& Supervisor::addInstance(const ServiceSpec& spec, const std
 void Supervisor::openSinks(Instance& inst) {
     const auto& spec = inst.machine.spec();
     inst.sinkGeneration = inst.machine.specGeneration();
+    const std::string previousError = std::exchange(inst.logError, std::string());
     auto open = [&](const LogTarget& target, int priority) -> std::unique_ptr<LogSink> {
         try {
             return makeSink(target, inst.name, priority, files_, config_.supervisor);
         } catch (const std::exception& e) {
-            spdlog::error("{}: cannot open its log: {}; its output is kept only in memory", inst.name,
-                          e.what());
+            const std::string error = std::string("log: cannot ") + e.what();
+            // Logged when it starts or changes, not at every retry of the same failure.
+            if (error != previousError && error != inst.logError)
+                spdlog::error("{}: {}; its output is kept only in memory (supctl tail)", inst.name, error);
+            if (inst.logError.empty()) inst.logError = error;
             LogTarget discard;
             discard.kind = LogTarget::Kind::Null;
             return makeSink(discard, inst.name, priority, files_, config_.supervisor);
@@ -82,10 +86,16 @@ void Supervisor::openSinks(Instance& inst) {
     };
     inst.out.sink = open(spec.stdoutTarget, LOG_INFO);
     inst.err.sink = open(spec.stderrTarget, LOG_WARNING);
+    if (!previousError.empty() && inst.logError.empty())
+        spdlog::info("{}: its log is open again (was: {})", inst.name, previousError);
     if (inst.pid > 0) {
         inst.out.sink->setPid(inst.pid);
         inst.err.sink->setPid(inst.pid);
     }
+}
+
+void Supervisor::retryFailedSinks(Instance& inst) {
+    if (!inst.logError.empty()) openSinks(inst);
 }
 
 Supervisor::Instance* Supervisor::find(const std::string& name) {
@@ -271,6 +281,7 @@ void Supervisor::spawn(Instance& inst) {
     }
     const bool admitted = admitted_ == inst.name;
     admitted_.clear();
+    retryFailedSinks(inst);  // a restart is a moment to try a log that could not be opened again
 
     // The previous process's pipes: what it (or what it left behind) wrote last is delivered first.
     if (inst.token) {
@@ -505,6 +516,8 @@ void Supervisor::admitFromGate() {
 
 void Supervisor::reopenLogs() {
     files_.reopenAll();
+    for (const auto& name : instanceNames())
+        if (Instance* inst = find(name)) retryFailedSinks(*inst);
     spdlog::info("reopened log files");
 }
 

@@ -111,6 +111,9 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
         pid_t pgid = 0;                    // the last main process's group, where leftovers are looked for
         os::ProcessHost::Token token = 0;  // the current spawn's output, 0 when none
         unsigned sinkGeneration = 0;       // machine.specGeneration() the sinks were opened for
+        // Why a log target could not be opened ("" when both are open); shown in the status reason and
+        // retried at SIGUSR1, reload and the next start. Output meanwhile is kept only in memory.
+        std::string logError;
         std::optional<TimePoint> queuedDeadline;
         ProcessState counted = ProcessState::Stopped;  // the state stateCounts_ has it in
         Stream out, err;
@@ -141,6 +144,7 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
     void notifyStateChanged(Instance& inst, ProcessState before);
     void recount(Instance& inst);
     void openSinks(Instance& inst);
+    void retryFailedSinks(Instance& inst);  // reopens the sinks of an instance whose log could not open
     void queueDeadline(Instance& inst);
     void armTimer();
     void admitFromGate();

@@ -78,6 +78,11 @@ ProcessInfo Supervisor::infoOf(const Instance& inst) const {
     }
     info.spawnError = m.spawnError();
     info.reason = m.reason();
+    // Output that goes only to memory is news the operator must see where they look: the status.
+    for (const std::string& error : {inst.logError, inst.out.sink->error(), inst.err.sink->error()}) {
+        if (error.empty() || info.reason.find(error) != std::string::npos) continue;
+        info.reason += (info.reason.empty() ? "" : "; ") + error;
+    }
     if (m.state() == ProcessState::Backoff && m.deadline())
         info.nextStartUsec = realtimeUsecOf(*m.deadline(), now);
     info.command = joinCommand(m.spec().command);
@@ -308,6 +313,8 @@ ReloadResult Supervisor::reload() {
         if (!inst || !inst->machine.spec().autostart) continue;
         handle(*inst, [&](ProcessMachine& m) { return m.start(now); });
     }
+    for (const auto& name : instanceNames())
+        if (Instance* inst = find(name)) retryFailedSinks(*inst);
     armTimer();
     result.ok = true;
     spdlog::info("reloaded {}: {} added, {} removed, {} changed, {} unchanged", options_.configPath,

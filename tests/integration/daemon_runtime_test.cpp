@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <functional>
 
 #include <gtest/gtest.h>
@@ -159,6 +160,34 @@ services:
         << daemon->log();
     EXPECT_EQ(count(daemon->log(), "no journal at "), 1u) << daemon->log();
     EXPECT_NE(daemon->log().find("supctl tail"), std::string::npos) << daemon->log();
+}
+
+// ---- a log file that cannot be opened -------------------------------------------------------------
+
+TEST_F(DaemonRuntime, ALogThatCannotBeOpenedShowsInTheStatusUntilItOpens) {
+    TempDir logs{"suplogs"};
+    writeFile(logs / "blocker", "a file where a directory should be\n");
+    const std::string path = logs / "blocker/web.log";
+    markers = {"/bin/sh -c while :; do echo tick-6605; sleep 0.2; done"};
+    startWith(
+        "services:\n  web:\n    command: [\"/bin/sh\", \"-c\", \"while :; do echo tick-6605; sleep 0.2; "
+        "done\"]\n    start_seconds: 0s\n    stdout: {file: \"" +
+            path + "\"}\n",
+        {});
+    ASSERT_TRUE(daemon->waitState("web", "RUNNING")) << daemon->log();
+    const std::string want = "log: cannot open " + path + ": Not a directory";
+    EXPECT_NE(daemon->process("web").value("reason", "").find(want), std::string::npos)
+        << daemon->process("web");
+
+    // The operator fixes it and asks for a reopen: the error goes, the file fills.
+    std::filesystem::remove(logs / "blocker");
+    std::filesystem::create_directory(logs / "blocker");
+    ASSERT_EQ(::kill(daemon->pid(), SIGUSR1), 0);
+    ASSERT_TRUE(waitFor([&] { return readFile(path).find("tick-6605") != std::string::npos; }))
+        << daemon->log();
+    EXPECT_EQ(daemon->process("web").value("reason", "").find("log:"), std::string::npos)
+        << daemon->process("web");
+    EXPECT_NE(daemon->log().find("web: its log is open again"), std::string::npos) << daemon->log();
 }
 
 }  // namespace
