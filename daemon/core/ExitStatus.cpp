@@ -21,6 +21,7 @@ ExitStatus ExitStatus::fromWaitStatus(int status) {
 
 std::string ExitStatus::describe() const {
     if (!signaled) return "exit " + std::to_string(code);
+    if (oomKilled) return "killed by the OOM killer, signal " + signalName(signal);
     std::string out = "signal " + signalName(signal);
     if (coreDumped) out += " (core dumped)";
     return out;

@@ -12,6 +12,7 @@ struct ExitStatus {
     int code = 0;    // exit code when !signaled
     int signal = 0;  // terminating signal when signaled
     bool coreDumped = false;
+    bool oomKilled = false;  // SIGKILL from the kernel's OOM killer (see OomKillWatch)
     std::chrono::microseconds cpuUser{0};
     std::chrono::microseconds cpuSystem{0};
     long maxRssKiB = 0;
@@ -29,7 +30,8 @@ struct ExitStatus {
         return e;
     }
 
-    // "exit 0", "exit 3", "signal KILL", "signal SEGV (core dumped)"
+    // "exit 0", "exit 3", "signal KILL", "signal SEGV (core dumped)",
+    // "killed by the OOM killer, signal KILL"
     std::string describe() const;
     // A shell-style number: code, or 128+signal.
     int shellStatus() const { return signaled ? 128 + signal : code; }

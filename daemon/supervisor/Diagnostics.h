@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ class Diagnostics {
     virtual std::string forkFailure(int err, std::optional<uid_t> serviceUid) = 0;
     virtual LimitsReport limits(unsigned warnPercent, const std::vector<uid_t>& serviceUids) = 0;
     virtual std::vector<DoctorFinding> doctor(pid_t pid) = 0;
+    // The OOM-kill counter of the daemon's memory cgroup (every service runs in it); nullopt when
+    // unknown (no memory controller, not readable, or a test double).
+    virtual std::optional<std::uint64_t> oomKills() { return std::nullopt; }
 };
 
 // Reports only errno; for tests and for when /proc cannot be read.

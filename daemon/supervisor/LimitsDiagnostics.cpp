@@ -4,6 +4,7 @@
 
 #include "os/limits/ForkDiagnosis.h"
 #include "os/limits/LimitsProbe.h"
+#include "os/limits/OomKills.h"
 #include "os/limits/ProcTable.h"
 #include "os/limits/ProcessDoctor.h"
 
@@ -38,6 +39,10 @@ std::vector<DoctorFinding> LimitsDiagnostics::doctor(pid_t pid) {
     for (auto& f : os::limits::examineProcess(fs_, pid, table, self_))
         out.push_back(DoctorFinding{std::move(f.severity), std::move(f.what), std::move(f.fix)});
     return out;
+}
+
+std::optional<std::uint64_t> LimitsDiagnostics::oomKills() {
+    return os::limits::readOomKills(fs_, self_);
 }
 
 }  // namespace sup

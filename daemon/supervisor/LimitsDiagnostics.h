@@ -26,6 +26,7 @@ class LimitsDiagnostics final : public Diagnostics {
     std::string forkFailure(int err, std::optional<uid_t> serviceUid) override;
     LimitsReport limits(unsigned warnPercent, const std::vector<uid_t>& serviceUids) override;
     std::vector<DoctorFinding> doctor(pid_t pid) override;
+    std::optional<std::uint64_t> oomKills() override;
 
   private:
     // Doctor is asked once per instance, and one `supctl doctor` asks about every instance in a single

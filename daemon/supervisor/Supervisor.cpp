@@ -42,6 +42,7 @@ Supervisor::Supervisor(os::ProcessHost& host, const ClockSource& clock, Diagnost
       rng_(options_.randomSeed ? *options_.randomSeed : std::random_device{}()),
       gate_([this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }) {
     host_.setEvents(this);
+    oomKills_.baseline(diagnostics_.oomKills());
     for (auto& ref : instancesOf(config_.services)) addInstance(*ref.spec, ref.name, ref.index);
 }
 
@@ -394,6 +395,9 @@ void Supervisor::onChildExited() {
         Instance* inst = find(it->second);
         byPid_.erase(it);
         if (!inst || inst->pid != child.pid) continue;
+        // Only for a SIGKILL, a few small reads (/proc/self/cgroup, the counter): was it the OOM killer?
+        if (OomKillWatch::mayBeOomKill(status))
+            status.oomKilled = oomKills_.killedByOom(status, diagnostics_.oomKills());
         // The exec-status pipe holds the child's last word before its exit: read it first.
         if (inst->token) host_.flushExecStatus(inst->token);
         inst->pid = 0;

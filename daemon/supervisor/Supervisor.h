@@ -20,6 +20,7 @@
 #include "core/Clock.h"
 #include "core/ForkGate.h"
 #include "core/LimitsWatch.h"
+#include "core/OomKillWatch.h"
 #include "core/ProcessMachine.h"
 #include "core/TailBuffer.h"
 #include "os/ProcessHost.h"
@@ -186,6 +187,7 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
     mutable LimitsWatch limitsWatch_;
     std::optional<TimePoint> lastLimitsCheck_;
     FileRegistry files_;
+    OomKillWatch oomKills_;  // the memory cgroup's OOM-kill counter, read at start and at SIGKILL exits
     DaemonState daemonState_ = DaemonState::Starting;
 
     // Shutdown: the instances still to stop, by priority level, highest first. A level is stopped

@@ -11,10 +11,13 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <optional>
 
 #include <gtest/gtest.h>
 
+#include "integration/CiSkip.h"
 #include "integration/DaemonTest.h"
 
 using namespace sup::test;
@@ -27,9 +30,44 @@ std::size_t count(const std::string& text, const std::string& what) {
     return n;
 }
 
+// A v1 memory cgroup with a small limit, removed afterwards.
+class MemoryCgroup {
+  public:
+    explicit MemoryCgroup(std::uint64_t limitBytes) {
+        const std::string root = "/sys/fs/cgroup/memory";
+        if (!std::filesystem::exists(root + "/cgroup.procs")) return;
+        path_ = root + "/suptest-oom-" + std::to_string(::getpid());
+        if (::mkdir(path_.c_str(), 0755) != 0 ||
+            !write("memory.limit_in_bytes", std::to_string(limitBytes))) {
+            ::rmdir(path_.c_str());
+            path_.clear();
+            return;
+        }
+        // No swap to escape into, where the kernel offers the knob.
+        (void)write("memory.memsw.limit_in_bytes", std::to_string(limitBytes));
+    }
+    ~MemoryCgroup() {
+        if (path_.empty()) return;
+        waitFor([&] { return ::rmdir(path_.c_str()) == 0 || errno == ENOENT; }, std::chrono::seconds(10));
+    }
+    bool ok() const { return !path_.empty(); }
+    std::string procs() const { return path_ + "/cgroup.procs"; }
+
+  private:
+    bool write(const std::string& file, const std::string& value) {
+        std::ofstream out(path_ + "/" + file);
+        out << value;
+        out.flush();
+        return static_cast<bool>(out);
+    }
+    std::string path_;
+};
+
 class DaemonRuntime : public DaemonTest {
   protected:
     std::vector<std::string> markers;
+    // Removed after TearDown has stopped the daemon in it.
+    std::optional<MemoryCgroup> memoryCgroup;
 
     void startWith(const std::string& yaml, const DaemonOptions& options) {
         writeFile(conf / "services.yaml", yaml);
@@ -188,6 +226,45 @@ TEST_F(DaemonRuntime, ALogThatCannotBeOpenedShowsInTheStatusUntilItOpens) {
     EXPECT_EQ(daemon->process("web").value("reason", "").find("log:"), std::string::npos)
         << daemon->process("web");
     EXPECT_NE(daemon->log().find("web: its log is open again"), std::string::npos) << daemon->log();
+}
+
+// ---- OOM kills ----------------------------------------------------------------------------------
+
+TEST_F(DaemonRuntime, AnOomKillIsReportedAsSuch) {
+    if (::geteuid() != 0) SUP_SKIP_OR_FAIL_IN_CI("needs root to create a memory cgroup");
+    memoryCgroup.emplace(256ull * 1024 * 1024);
+    if (!memoryCgroup->ok()) SUP_SKIP_OR_FAIL_IN_CI("no cgroup v1 memory controller to create a cgroup in");
+    DaemonOptions options;
+    options.cgroupProcs = memoryCgroup->procs();
+    // The hog offers itself to the OOM killer first, then grows until the cgroup's limit is hit.
+    startWith(R"(
+services:
+  hog:
+    command: ["/usr/bin/perl", "-e", "open(my $f, '>', '/proc/self/oom_score_adj'); print $f 1000; close $f; my $x = ''; $x .= 'x' x 1048576 while 1;"]
+    start_seconds: 0s
+    restart: never
+  killed:
+    command: ["/bin/sleep", "6606"]
+    start_seconds: 0s
+    restart: never
+    autostart: false
+)",
+              options);
+    ASSERT_TRUE(waitFor(
+        [&] { return daemon->stateOf("hog") == "EXITED" || daemon->stateOf("hog") == "STOPPED"; }, 60s))
+        << daemon->log();
+    EXPECT_NE(daemon->process("hog").value("reason", "").find("killed by the OOM killer"), std::string::npos)
+        << daemon->process("hog");
+    EXPECT_NE(daemon->log().find("hog: "), std::string::npos);
+    EXPECT_NE(daemon->log().find("killed by the OOM killer"), std::string::npos) << daemon->log();
+
+    // A SIGKILL from anyone else is a plain SIGKILL.
+    ASSERT_EQ(daemon->ctl({"start", "killed"}).exitCode, 0) << daemon->log();
+    ASSERT_TRUE(daemon->waitState("killed", "RUNNING")) << daemon->log();
+    ASSERT_EQ(::kill(daemon->pidOf("killed"), SIGKILL), 0);
+    ASSERT_TRUE(waitFor([&] { return daemon->stateOf("killed") != "RUNNING"; })) << daemon->log();
+    EXPECT_EQ(daemon->process("killed").value("reason", "").find("OOM"), std::string::npos)
+        << daemon->process("killed");
 }
 
 }  // namespace

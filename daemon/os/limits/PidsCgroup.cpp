@@ -157,6 +157,11 @@ std::vector<MountEntry> parseMountinfo(std::string_view text) {
 }
 
 std::optional<CgroupLocation> locatePidsCgroup(const FsRoot& fs, pid_t pid) {
+    return locateControllerCgroup(fs, pid, "pids");
+}
+
+std::optional<CgroupLocation> locateControllerCgroup(const FsRoot& fs, pid_t pid,
+                                                     const std::string& controller) {
     const std::string proc = "proc/" + std::to_string(pid);
     auto cgroups = fs.read(proc + "/cgroup");
     if (!cgroups) return std::nullopt;
@@ -171,18 +176,18 @@ std::optional<CgroupLocation> locatePidsCgroup(const FsRoot& fs, pid_t pid) {
         auto controllers = line.substr(c1 + 1, c2 - c1 - 1);
         std::string path(trim(line.substr(c2 + 1)));
         if (path.empty()) continue;
-        if (hasListItem(controllers, "pids", ',')) v1Path = path;
+        if (hasListItem(controllers, controller, ',')) v1Path = path;
         if (id == "0" && controllers.empty()) v2Path = path;
     }
     std::vector<MountEntry> mounts;
     if (auto mi = fs.read(proc + "/mountinfo", 1024 * 1024)) mounts = parseMountinfo(*mi);
 
     if (v1Path) {
-        auto m = std::find_if(mounts.begin(), mounts.end(), [](const MountEntry& e) {
-            return e.fsType == "cgroup" && hasListItem(e.superOptions, "pids", ',');
+        auto m = std::find_if(mounts.begin(), mounts.end(), [&](const MountEntry& e) {
+            return e.fsType == "cgroup" && hasListItem(e.superOptions, controller, ',');
         });
         CgroupLocation loc;
-        loc.base = m != mounts.end() ? relativeMount(m->mountPoint) : "sys/fs/cgroup/pids";
+        loc.base = m != mounts.end() ? relativeMount(m->mountPoint) : "sys/fs/cgroup/" + controller;
         loc.path = insideMount(*v1Path, m != mounts.end() ? m->root : "/");
         if (fs.exists(dirOf(loc, loc.path))) return loc;
     }
@@ -196,7 +201,7 @@ std::optional<CgroupLocation> locatePidsCgroup(const FsRoot& fs, pid_t pid) {
         }
         for (const auto& [base, root] : candidates) {
             auto controllers = fs.read(base + "/cgroup.controllers");
-            if (!controllers || !hasListItem(trim(*controllers), "pids", ' ')) continue;
+            if (!controllers || !hasListItem(trim(*controllers), controller, ' ')) continue;
             CgroupLocation loc{base, insideMount(*v2Path, root), true};
             if (fs.exists(dirOf(loc, loc.path))) return loc;
         }
