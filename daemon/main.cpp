@@ -233,6 +233,19 @@ int run(const Args& args) {
         return c;
     };
     options.scrubEnvironment = sup::sd::systemdOnlyEnvironment();
+    // A reload applies supervisor.log_level, unless --log-level was given: the command line wins, as at
+    // startup (an operator debugging with --log-level debug keeps it across reloads).
+    if (!args.logLevel)
+        options.applySettings = [](const sup::DaemonSettings& settings) {
+            const auto wanted = levelOf(settings.logLevel);
+            auto logger = spdlog::default_logger();
+            if (logger->level() == wanted) return;
+            // Said at warn so the change shows whichever way the level moves.
+            spdlog::warn("log level {} -> {} (supervisor.log_level)",
+                         spdlog::level::to_string_view(logger->level()),
+                         spdlog::level::to_string_view(wanted));
+            logger->set_level(wanted);
+        };
     options.onShutdownDone = [&loop] { loop.stop(); };
     sup::Supervisor supervisor(host, clock, diagnostics, options, std::move(config));
 

@@ -41,6 +41,8 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
         std::vector<std::string> scrubEnvironment;
         // What a shutdown asked for over the bus (Control::shutdown) does once everything is down.
         std::function<void()> onShutdownDone;
+        // Applies the daemon-wide settings a reload read (the log level); nothing when unset.
+        std::function<void(const DaemonSettings&)> applySettings;
         // Jitter of the ForkGate; the simulation fixes it so a seed replays exactly.
         std::optional<std::uint64_t> randomSeed;
     };

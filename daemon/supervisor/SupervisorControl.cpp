@@ -319,6 +319,8 @@ ReloadResult Supervisor::reload() {
     result.ok = true;
     spdlog::info("reloaded {}: {} added, {} removed, {} changed, {} unchanged", options_.configPath,
                  result.added.size(), result.removed.size(), result.changed.size(), diff.unchanged.size());
+    // After the summary, so a reload that raises the level still reports what it did.
+    if (options_.applySettings) options_.applySettings(config_.supervisor);
     setDaemonState(DaemonState::Running);
     return result;
 }

@@ -80,6 +80,47 @@ class DaemonRuntime : public DaemonTest {
     }
 };
 
+// ---- log_level on reload -------------------------------------------------------------------------
+
+TEST_F(DaemonRuntime, AReloadAppliesLogLevel) {
+    markers = {"/bin/sleep 6601"};
+    DaemonOptions options;
+    options.logLevelFromConfig = true;
+    const std::string services =
+        "services:\n  a:\n    command: [\"/bin/sleep\", \"6601\"]\n    start_seconds: 0s\n";
+    startWith("supervisor:\n  log_level: info\n" + services, options);
+    ASSERT_TRUE(daemon->waitState("a", "RUNNING")) << daemon->log();
+
+    writeFile(conf / "services.yaml", "supervisor:\n  log_level: warn\n" + services);
+    ASSERT_EQ(daemon->ctl({"reload"}).exitCode, 0) << daemon->log();
+    ASSERT_TRUE(waitFor([&] { return daemon->log().find("log level info -> warning") != std::string::npos; }))
+        << daemon->log();
+    // From now on the daemon's info lines are filtered: a second reload's summary is not logged.
+    ASSERT_EQ(daemon->ctl({"reload"}).exitCode, 0) << daemon->log();
+    ASSERT_EQ(daemon->ctl({"restart", "a"}).exitCode, 0) << daemon->log();
+    ASSERT_TRUE(daemon->waitState("a", "RUNNING")) << daemon->log();
+    EXPECT_EQ(count(daemon->log(), "reloaded "), 1u) << daemon->log();
+
+    // Back to info: said at warn, and the next reload's summary is logged again.
+    writeFile(conf / "services.yaml", "supervisor:\n  log_level: info\n" + services);
+    ASSERT_EQ(daemon->ctl({"reload"}).exitCode, 0) << daemon->log();
+    EXPECT_NE(daemon->log().find("log level warning -> info"), std::string::npos) << daemon->log();
+    ASSERT_EQ(daemon->ctl({"reload"}).exitCode, 0) << daemon->log();
+    EXPECT_TRUE(waitFor([&] { return count(daemon->log(), "reloaded ") == 2; })) << daemon->log();
+}
+
+TEST_F(DaemonRuntime, LogLevelOnTheCommandLineWinsOverAReload) {
+    markers = {"/bin/sleep 6602"};
+    const std::string services =
+        "services:\n  a:\n    command: [\"/bin/sleep\", \"6602\"]\n    start_seconds: 0s\n";
+    startWith("supervisor:\n  log_level: info\n" + services, {});  // the harness passes --log-level debug
+    writeFile(conf / "services.yaml", "supervisor:\n  log_level: error\n" + services);
+    ASSERT_EQ(daemon->ctl({"reload"}).exitCode, 0) << daemon->log();
+    ASSERT_EQ(daemon->ctl({"reload"}).exitCode, 0) << daemon->log();
+    EXPECT_TRUE(waitFor([&] { return count(daemon->log(), "reloaded ") == 2; })) << daemon->log();
+    EXPECT_EQ(daemon->log().find("log level "), std::string::npos) << daemon->log();
+}
+
 // ---- the journal ----------------------------------------------------------------------------------
 
 // A journald stand-in bound by the test: reads only when told to.
