@@ -16,10 +16,22 @@ std::vector<InstanceRef> instancesOf(const std::vector<ServiceSpec>& services) {
 ConfigDiff diffInstances(const std::vector<ServiceSpec>& running, const std::vector<ServiceSpec>& wanted) {
     std::map<std::string, InstanceRef> old;
     for (auto& ref : instancesOf(running)) old.emplace(ref.name, ref);
+    std::map<std::string, const ServiceSpec*> oldServices;
+    for (const auto& spec : running) oldServices.emplace(spec.name, &spec);
 
     ConfigDiff diff;
     for (auto& ref : instancesOf(wanted)) {
         auto it = old.find(ref.name);
+        if (it == old.end() && ref.index == 0) {
+            // numprocs crossed 1: index 0 keeps its process under its new name ("web" <-> "web@0").
+            auto service = oldServices.find(ref.spec->name);
+            if (service != oldServices.end() &&
+                (service->second->numprocs == 1) != (ref.spec->numprocs == 1)) {
+                const std::string from = service->second->instanceNames().front();
+                it = old.find(from);
+                if (it != old.end()) diff.renamed.push_back({from, ref.name});
+            }
+        }
         if (it == old.end()) {
             diff.added.push_back(ref);
             continue;

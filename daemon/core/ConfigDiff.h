@@ -14,12 +14,20 @@ struct InstanceRef {
     unsigned index = 0;
 };
 
+// Index 0 of a service whose numprocs went from 1 to more ("web" -> "web@0") or back: the same
+// process under its new name. It is also listed, by its new name, in `changed` or `unchanged`.
+struct InstanceRename {
+    std::string from;
+    std::string to;
+};
+
 struct ConfigDiff {
-    std::vector<InstanceRef> added;      // start (if autostart)
-    std::vector<std::string> removed;    // stop, then forget
-    std::vector<InstanceRef> changed;    // what the exec depends on differs: stop, then start the new spec
-    std::vector<InstanceRef> unchanged;  // keeps its process; the new spec is applied in place
-    bool empty() const { return added.empty() && removed.empty() && changed.empty(); }
+    std::vector<InstanceRef> added;       // start (if autostart)
+    std::vector<std::string> removed;     // stop, then forget
+    std::vector<InstanceRef> changed;     // what the exec depends on differs: stop, then start the new spec
+    std::vector<InstanceRef> unchanged;   // keeps its process; the new spec is applied in place
+    std::vector<InstanceRename> renamed;  // applied first, before the lists above (which use new names)
+    bool empty() const { return added.empty() && removed.empty() && changed.empty() && renamed.empty(); }
 };
 
 // Every instance of `services`, in the order given.

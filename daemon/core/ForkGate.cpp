@@ -40,6 +40,10 @@ void ForkGate::remove(const std::string& name) {
     if (queue_.empty()) next_.reset();
 }
 
+void ForkGate::rename(const std::string& from, const std::string& to) {
+    std::replace(queue_.begin(), queue_.end(), from, to);
+}
+
 void ForkGate::abandoned(TimePoint now) {
     probing_ = false;
     if (!next_ || *next_ > now) next_ = now;

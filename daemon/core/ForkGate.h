@@ -37,7 +37,8 @@ class ForkGate {
     void failed(const std::string& name, TimePoint now);
     // A fork succeeded: the pressure is gone, so admit the next waiting instance at once.
     void succeeded(TimePoint now);
-    void remove(const std::string& name);  // stopped or removed while waiting
+    void remove(const std::string& name);                         // stopped or removed while waiting
+    void rename(const std::string& from, const std::string& to);  // keeps its place in the queue
     // An admitted instance did not fork after all (stopped meanwhile): let the next one try.
     void abandoned(TimePoint now);
 

@@ -72,6 +72,12 @@ class ControlObserver {
                                 const std::string& reason) = 0;
     virtual void onProcessesAdded(const std::vector<std::string>& names) = 0;
     virtual void onProcessesRemoved(const std::vector<std::string>& names) = 0;
+    // A reload renamed an instance whose process goes on (numprocs 1 <-> N: "web" <-> "web@0"). To a
+    // client that knows only names it is one object gone and another there, which is the default.
+    virtual void onProcessRenamed(const std::string& from, const std::string& to) {
+        onProcessesRemoved({from});
+        onProcessesAdded({to});
+    }
     // Raw bytes as they arrive from the child (already timestamp-prefixed when `timestamps` is on).
     virtual void onOutput(const std::string& name, OutputStream stream, std::string_view data) = 0;
     virtual void onDaemonStateChanged(DaemonState state) = 0;

@@ -232,6 +232,32 @@ void Supervisor::forget(Instance& inst) {
     if (shuttingDown_) advanceShutdown();
 }
 
+void Supervisor::renameInstance(Instance& inst, const std::string& to) {
+    const std::string from = inst.name;
+    // Every index that holds the name moves with it: the instance map, pid, output token, deadline,
+    // leftover cleaning and the ForkGate queue.
+    auto node = instances_.extract(from);
+    node.key() = to;
+    inst.name = to;
+    instances_.insert(std::move(node));
+    if (inst.pid > 0) byPid_[inst.pid] = to;
+    if (inst.token) byToken_[inst.token] = to;
+    if (inst.queuedDeadline) {
+        deadlines_.erase({*inst.queuedDeadline, from});
+        deadlines_.emplace(*inst.queuedDeadline, to);
+    }
+    if (cleaning_.erase(from)) cleaning_.insert(to);
+    gate_.rename(from, to);
+    if (admitted_ == from) admitted_ = to;
+    openSinks(inst);  // "{name}" in a log path and the journal identifier are the new name
+    files_.forgetUnused();
+    if (inst.pid > 0)
+        spdlog::info("{}: now called {} (numprocs changed); pid {} goes on", from, to, inst.pid);
+    else
+        spdlog::info("{}: now called {} (numprocs changed)", from, to);
+    for (auto* o : std::vector<ControlObserver*>(observers_)) o->onProcessRenamed(from, to);
+}
+
 void Supervisor::queueDeadline(Instance& inst) {
     auto d = inst.machine.deadline();
     if (d == inst.queuedDeadline) return;

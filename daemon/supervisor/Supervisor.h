@@ -140,6 +140,8 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
         perform(inst, before, cmd);
     }
     void forget(Instance& inst);
+    // numprocs 1 <-> N: index 0 takes its new name ("web" <-> "web@0"); its process, state and tail stay.
+    void renameInstance(Instance& inst, const std::string& to);
     void spawn(Instance& inst);
     void sendSignal(Instance& inst, int sig);
     // A transient spawn failure: queue at the ForkGate and return the episode's diagnosis.

@@ -264,6 +264,24 @@ ReloadResult Supervisor::reload() {
         inst->out.tail.setCapacity(config_.supervisor.tailBytes);
         inst->err.tail.setCapacity(config_.supervisor.tailBytes);
     }
+    // First the renames, so that everything below finds index 0 under its new name.
+    for (const auto& rename : diff.renamed) {
+        Instance* inst = find(rename.from);
+        if (inst && !find(rename.to)) {
+            renameInstance(*inst, rename.to);
+            continue;
+        }
+        // The new name is still held by an instance an earlier reload removed and that is still
+        // stopping: that one takes the new spec (see `added` below), and this one goes.
+        for (auto* refs : {&diff.changed, &diff.unchanged}) {
+            auto it =
+                std::find_if(refs->begin(), refs->end(), [&](auto& ref) { return ref.name == rename.to; });
+            if (it == refs->end()) continue;
+            diff.added.push_back(*it);
+            refs->erase(it);
+        }
+        diff.removed.push_back(rename.from);
+    }
     for (auto& ref : diff.unchanged) {
         Instance* inst = find(ref.name);
         if (!inst) continue;

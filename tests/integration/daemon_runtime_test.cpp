@@ -121,6 +121,44 @@ TEST_F(DaemonRuntime, LogLevelOnTheCommandLineWinsOverAReload) {
     EXPECT_EQ(daemon->log().find("log level "), std::string::npos) << daemon->log();
 }
 
+// ---- numprocs 1 <-> N ---------------------------------------------------------------------------
+
+// Before: every instance was replaced (w stopped, w@0 and w@1 started); now only instances are added
+// or removed, and index 0 keeps its process under its new name.
+TEST_F(DaemonRuntime, NumprocsOneToTwoAndBackKeepsTheProcessOfIndexZero) {
+    markers = {"/bin/sleep 6607"};
+    const auto yaml = [](unsigned n) {
+        return "services:\n  w:\n    command: [\"/bin/sleep\", \"6607\"]\n    start_seconds: 0s\n    "
+               "numprocs: " +
+               std::to_string(n) + "\n";
+    };
+    startWith(yaml(1), {});
+    ASSERT_TRUE(daemon->waitState("w", "RUNNING")) << daemon->log();
+    const pid_t pid = daemon->pidOf("w");
+    ASSERT_GT(pid, 0);
+
+    writeFile(conf / "services.yaml", yaml(2));
+    ASSERT_EQ(daemon->ctl({"reload"}).exitCode, 0) << daemon->log();
+    ASSERT_TRUE(daemon->waitState("w@1", "RUNNING")) << daemon->log();
+    EXPECT_EQ(daemon->pidOf("w@0"), pid) << daemon->log();
+    EXPECT_EQ(daemon->stateOf("w@0"), "RUNNING");
+    EXPECT_TRUE(daemon->process("w").is_null());
+    const pid_t second = daemon->pidOf("w@1");
+
+    writeFile(conf / "services.yaml", yaml(1));
+    ASSERT_EQ(daemon->ctl({"reload"}).exitCode, 0) << daemon->log();
+    ASSERT_TRUE(waitFor([&] { return daemon->process("w@1").is_null(); })) << daemon->log();
+    EXPECT_EQ(daemon->pidOf("w"), pid) << daemon->log();
+    EXPECT_EQ(daemon->stateOf("w"), "RUNNING");
+    EXPECT_TRUE(daemon->process("w@0").is_null());
+    EXPECT_TRUE(processExists(pid));
+    EXPECT_TRUE(waitFor([&] { return !processExists(second); })) << daemon->log();
+    // The renamed instance answers every request under its new name.
+    ASSERT_EQ(daemon->ctl({"restart", "w"}).exitCode, 0) << daemon->log();
+    ASSERT_TRUE(waitFor([&] { return daemon->pidOf("w") > 0 && daemon->pidOf("w") != pid; }))
+        << daemon->log();
+}
+
 // ---- the journal ----------------------------------------------------------------------------------
 
 // A journald stand-in bound by the test: reads only when told to.

@@ -294,6 +294,18 @@ class Witness final : public ControlObserver {
         for (auto& n : names)
             if (!told_.erase(n) && error_.empty()) error_ = n + " removed but never known";
     }
+    // The same instance under a new name: what clients knew of it carries over.
+    void onProcessRenamed(const std::string& from, const std::string& to) override {
+        auto it = told_.find(from);
+        if (it == told_.end()) {
+            if (error_.empty()) error_ = from + " renamed but never known";
+            return;
+        }
+        if (told_.count(to) && error_.empty()) error_ = from + " renamed to " + to + ", which exists";
+        const ProcessState known = it->second;
+        told_.erase(it);
+        told_[to] = known;
+    }
     void onOutput(const std::string&, OutputStream, std::string_view) override {}
     void onDaemonStateChanged(DaemonState) override {}
 

@@ -70,6 +70,33 @@ TEST(ConfigDiff, ClassifiesInstances) {
     EXPECT_EQ(names(diff.unchanged), (std::vector<std::string>{"c", "web@0", "web@1"}));
 }
 
+TEST(ConfigDiff, NumprocsAcrossOneRenamesIndexZeroInsteadOfReplacingIt) {
+    std::vector<ServiceSpec> one = {svc("w", {"/bin/sleep", "1"}, 1)};
+    std::vector<ServiceSpec> three = {svc("w", {"/bin/sleep", "1"}, 3)};
+    auto up = diffInstances(one, three);
+    ASSERT_EQ(up.renamed.size(), 1u);
+    EXPECT_EQ(up.renamed[0].from, "w");
+    EXPECT_EQ(up.renamed[0].to, "w@0");
+    ASSERT_EQ(up.unchanged.size(), 1u);
+    EXPECT_EQ(up.unchanged[0].name, "w@0");
+    ASSERT_EQ(up.added.size(), 2u);
+    EXPECT_EQ(up.added[0].name, "w@1");
+    EXPECT_TRUE(up.removed.empty());
+
+    auto down = diffInstances(three, one);
+    ASSERT_EQ(down.renamed.size(), 1u);
+    EXPECT_EQ(down.renamed[0].from, "w@0");
+    EXPECT_EQ(down.renamed[0].to, "w");
+    EXPECT_EQ(down.removed, (std::vector<std::string>{"w@1", "w@2"}));
+    EXPECT_TRUE(down.added.empty());
+
+    // A new command as well: the renamed instance is replaced, under its new name.
+    auto changed = diffInstances(one, {svc("w", {"/bin/sleep", "2"}, 2)});
+    ASSERT_EQ(changed.renamed.size(), 1u);
+    ASSERT_EQ(changed.changed.size(), 1u);
+    EXPECT_EQ(changed.changed[0].name, "w@0");
+}
+
 TEST(ConfigDiff, IdenticalConfigsAreEmpty) {
     std::vector<ServiceSpec> a = {svc("a"), svc("b", {"/bin/true"}, 3)};
     EXPECT_TRUE(diffInstances(a, a).empty());
