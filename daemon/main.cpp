@@ -29,6 +29,7 @@
 #include "sd/Journal.h"
 #include "sd/Notifier.h"
 #include "sd/TestHooks.h"
+#include "sd/UserDirectories.h"
 #include "supervisor/LimitsDiagnostics.h"
 #include "supervisor/StatusLine.h"
 #include "supervisor/Supervisor.h"
@@ -41,6 +42,7 @@ namespace {
 
 struct Args {
     std::string configPath = "/etc/supervisord";
+    bool configGiven = false;  // -c; without it, --user reads the user's own directory
     bool userBus = false;
     bool check = false;
     std::optional<std::string> stateDir;
@@ -60,8 +62,11 @@ void usage(std::FILE* to) {
     std::fprintf(to,
                  "Usage: supervisord [OPTIONS]\n"
                  "Keeps the services defined in YAML files running; control it with supctl.\n\n"
-                 "  -c, --config PATH    YAML file, or directory of *.yaml files (default /etc/supervisord)\n"
-                 "      --user           serve on the session bus instead of the system bus\n"
+                 "  -c, --config PATH    YAML file, or directory of *.yaml files (default /etc/supervisord,\n"
+                 "                       with --user $XDG_CONFIG_HOME/supervisord)\n"
+                 "      --user           serve on the session bus instead of the system bus; state_dir and\n"
+                 "                       log_dir default to $XDG_RUNTIME_DIR/supervisord and\n"
+                 "                       $XDG_STATE_HOME/supervisord\n"
                  "      --check          validate the configuration and exit 0 (valid) or 1\n"
                  "      --state-dir DIR  where the lock file lives (overrides supervisor.state_dir)\n"
                  "      --log-level L    trace, debug, info, warn, error, critical or off\n"
@@ -87,6 +92,7 @@ int parseArgs(int argc, char** argv, Args& args) {
         switch (c) {
             case 'c':
                 args.configPath = optarg;
+                args.configGiven = true;
                 break;
             case kUser:
                 args.userBus = true;
@@ -172,9 +178,13 @@ spdlog::level::level_enum levelOf(const std::string& name) {
 }
 
 int run(const Args& args) {
+    // A user's daemon cannot write /run or /var/log: its defaults are the user's XDG directories.
+    std::optional<sup::sd::UserDirectories> userDirs;
+    if (args.userBus) userDirs = sup::sd::userDirectoriesFromEnvironment();
     sup::Config config;
     try {
         config = sup::config::load(args.configPath);
+        if (userDirs) sup::sd::applyUserDefaults(config.supervisor, *userDirs);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "supervisord: invalid configuration:\n%s\n", e.what());
         return 1;
@@ -227,8 +237,9 @@ int run(const Args& args) {
     sup::Supervisor::Options options;
     options.configPath = args.configPath;
     options.version = SUP_VERSION;
-    options.loadConfig = [stateDir = args.stateDir](const std::string& path) {
+    options.loadConfig = [stateDir = args.stateDir, userDirs](const std::string& path) {
         auto c = sup::config::load(path);
+        if (userDirs) sup::sd::applyUserDefaults(c.supervisor, *userDirs);
         if (stateDir) c.supervisor.stateDir = *stateDir;
         return c;
     };
@@ -325,6 +336,7 @@ int main(int argc, char** argv) {
     Args args;
     int rc = parseArgs(argc, argv, args);
     if (rc >= 0) return rc;
+    if (args.userBus && !args.configGiven) args.configPath = sup::sd::userDirectoriesFromEnvironment().config;
     try {
         return run(args);
     } catch (const std::exception& e) {

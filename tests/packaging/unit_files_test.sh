@@ -32,6 +32,12 @@ for unit in "$@"; do
     expect "$unit" OOMPolicy continue
     expect "$unit" Type notify
     expect "$unit" KillMode mixed
+    # The user unit: supervisord --user picks the XDG directories itself; the unit creates them.
+    if [[ $unit == */user/* ]]; then
+        expect "$unit" ExecStart "@SUP_BINDIR@/supervisord --user"
+        expect "$unit" RuntimeDirectory supervisord
+        expect "$unit" StateDirectory supervisord
+    fi
 done
 
 ((failed == 0)) && echo "unit_files_test: PASS ($*)" >&2
