@@ -1,26 +1,29 @@
 #!/bin/bash
 # End-to-end: the .deb that `cpack -G DEB` builds, on a real systemd (issue 4, packaging). In private
 # namespaces (lib/namespace.sh; host /usr, /etc and /var only ever seen through tmpfs overlays):
-#   control fields: Depends on the runtime libraries and the system bus, Conflicts: supervisor,
-#   conffiles; `dpkg -i` installs and starts the service (empty configuration, active, on the bus);
+#   the package comes from a release build (a sanitized build directory gets a plain RelWithDebInfo
+#   build of supervisord and supctl next to it, $build_dir/e2e-deb/release, sharing its compiler and
+#   ccache); control fields: Depends on the runtime libraries and the system bus, never on libasan or
+#   libubsan, Conflicts: supervisor, conffiles; `dpkg -i` installs and starts the service (empty configuration, active, on the bus);
 #   `dpkg -i` of a newer version restarts neither the daemon nor its services (same PIDs);
 #   `dpkg -r` stops it and removes every file but the conffile; `dpkg -P` removes that too.
 # Exit 0 pass, 1 fail, 77 skipped (no namespaces or no dpkg here; with CI=true a skip exits 1, see
 # lib/namespace.sh ns_skip).
 #
-# Usage: deb_e2e.sh --build-dir DIR [--keep]
+# Usage: deb_e2e.sh --build-dir DIR [--source-dir DIR] [--keep]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lib/namespace.sh"
 source "$here/lib/check.sh"
 
-build_dir="" keep=0
+build_dir="" source_dir=$(cd "$here/../.." && pwd) keep=0
 while (($#)); do
     case $1 in
         --build-dir) build_dir=$2; shift 2 ;;
+        --source-dir) source_dir=$2; shift 2 ;;
         --keep) keep=1; shift ;;
-        *) echo "usage: $0 --build-dir DIR [--keep]" >&2; exit 2 ;;
+        *) echo "usage: $0 --build-dir DIR [--source-dir DIR] [--keep]" >&2; exit 2 ;;
     esac
 done
 [[ -n $build_dir && -f $build_dir/CPackConfig.cmake ]] || { echo "e2e: --build-dir must be a configured build directory" >&2; exit 2; }
@@ -42,11 +45,32 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
+# cache_value KEY: KEY's value in the build directory's CMakeCache.txt ("" when absent).
+cache_value() { sed -n "s/^$1:[A-Z]*=//p" "$build_dir/CMakeCache.txt"; }
+
+# The package is what users install: never built from a sanitized build (it would depend on libasan
+# and run several times slower). Only the two binaries, no tests: with the same ccache it is quick.
+package_dir=$build_dir
+if [[ $(cache_value SUP_SANITIZE) == ON ]]; then
+    step "release build for the package"
+    package_dir=$work/release
+    launcher=$(cache_value CMAKE_CXX_COMPILER_LAUNCHER)
+    mkdir -p "$work"
+    {
+        cmake -S "$source_dir" -B "$package_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSUP_SANITIZE=OFF \
+            -DSUP_BUILD_TESTS=OFF -DCMAKE_CXX_COMPILER="$(cache_value CMAKE_CXX_COMPILER)" \
+            ${launcher:+-DCMAKE_CXX_COMPILER_LAUNCHER="$launcher"} &&
+            nice cmake --build "$package_dir" -j2 --target supervisord supctl
+    } >"$work/release-build.log" 2>&1 ||
+        fail "the release build failed:"$'\n'"$(tail -n 30 "$work/release-build.log")"
+    pass "$package_dir (RelWithDebInfo, no sanitizers)"
+fi
+
 step "cpack -G DEB"
 ns_remove_stale_cgroups
 rm -rf "$work/pkg" "$work/stage"
 mkdir -p "$work/pkg" "$work/stage/usr"
-(cd "$build_dir" && cpack -G DEB -B "$work/pkg") >"$work/cpack.log" 2>&1 ||
+(cd "$package_dir" && cpack -G DEB -B "$work/pkg") >"$work/cpack.log" 2>&1 ||
     fail "cpack failed:"$'\n'"$(tail -n 30 "$work/cpack.log")"
 debs=("$work"/pkg/supervisord_*.deb)
 deb=${debs[0]}
@@ -58,6 +82,8 @@ fields=$(dpkg-deb -f "$deb")
 for dep in libsdbus-c\\+\\+1 libyaml-cpp0\\.7 libspdlog1\\.10 libsystemd0 'default-dbus-system-bus \| dbus-system-bus'; do
     expect_contains "$(sed -n 's/^Depends: //p' <<<"$fields")" "(^|, )$dep" "Depends"
 done
+depends=$(sed -n 's/^Depends: //p' <<<"$fields")
+[[ $depends =~ lib(asan|ubsan|tsan|lsan) ]] && fail "the package depends on a sanitizer runtime: $depends"
 expect_contains "$fields" '^Conflicts: supervisor$' "Conflicts"
 expect_contains "$(dpkg-deb -I "$deb" conffiles)" '^/etc/supervisord/supervisord\.yaml$' "conffiles"
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
