@@ -55,9 +55,13 @@ void JournalWriter::attach(os::EventLoop& loop) {
 }
 
 void JournalWriter::detach() {
+    unwatch();
+    loop_ = nullptr;
+}
+
+void JournalWriter::unwatch() {
     if (loop_ && watching_) loop_->remove(socket_.get());
     watching_ = false;
-    loop_ = nullptr;
 }
 
 void JournalWriter::reportMissing(int err) {
@@ -105,8 +109,7 @@ bool JournalWriter::ensureConnected() {
 }
 
 void JournalWriter::closeSocket() {
-    if (loop_ && watching_) loop_->remove(socket_.get());
-    watching_ = false;
+    unwatch();
     socket_.reset();
 }
 
@@ -205,8 +208,7 @@ void JournalWriter::updateWatch() {
     const bool want = loop_ != nullptr && socket_ && !queue_.empty();
     if (want == watching_) return;
     if (!want) {
-        loop_->remove(socket_.get());
-        watching_ = false;
+        unwatch();
         return;
     }
     try {

@@ -52,6 +52,7 @@ class JournalWriter {
     enum class Outcome { Sent, Full, Rejected, Gone };
     bool ensureConnected();
     void closeSocket();
+    void unwatch();  // stops waiting for writability (the fd must be removed before it is closed)
     Outcome sendOne(const std::string& datagram);
     void flush();
     void onWritable();

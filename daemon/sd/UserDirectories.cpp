@@ -23,9 +23,8 @@ UserDirectories userDirectories(const char* home, const char* xdgConfigHome, con
     UserDirectories dirs;
     dirs.config = xdgOr(xdgConfigHome, h + "/.config") + "/supervisord";
     dirs.logs = xdgOr(xdgStateHome, h + "/.local/state") + "/supervisord";
-    dirs.runtime = xdgRuntimeDir != nullptr && xdgRuntimeDir[0] == '/'
-                       ? std::string(xdgRuntimeDir) + "/supervisord"
-                       : dirs.logs;
+    const std::string runtime = xdgOr(xdgRuntimeDir, "");
+    dirs.runtime = runtime.empty() ? dirs.logs : runtime + "/supervisord";
     return dirs;
 }
 

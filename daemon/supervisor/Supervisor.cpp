@@ -95,8 +95,9 @@ void Supervisor::openSinks(Instance& inst) {
     }
 }
 
-void Supervisor::retryFailedSinks(Instance& inst) {
-    if (!inst.logError.empty()) openSinks(inst);
+void Supervisor::retryFailedLogs() {
+    for (auto& [name, inst] : instances_)
+        if (!inst->logError.empty()) openSinks(*inst);
 }
 
 Supervisor::Instance* Supervisor::find(const std::string& name) {
@@ -308,7 +309,7 @@ void Supervisor::spawn(Instance& inst) {
     }
     const bool admitted = admitted_ == inst.name;
     admitted_.clear();
-    retryFailedSinks(inst);  // a restart is a moment to try a log that could not be opened again
+    if (!inst.logError.empty()) openSinks(inst);  // a start is a moment to try a failed log again
 
     // The previous process's pipes: what it (or what it left behind) wrote last is delivered first.
     if (inst.token) {
@@ -546,8 +547,7 @@ void Supervisor::admitFromGate() {
 
 void Supervisor::reopenLogs() {
     files_.reopenAll();
-    for (const auto& name : instanceNames())
-        if (Instance* inst = find(name)) retryFailedSinks(*inst);
+    retryFailedLogs();
     spdlog::info("reopened log files");
 }
 

@@ -149,7 +149,7 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
     void notifyStateChanged(Instance& inst, ProcessState before);
     void recount(Instance& inst);
     void openSinks(Instance& inst);
-    void retryFailedSinks(Instance& inst);  // reopens the sinks of an instance whose log could not open
+    void retryFailedLogs();  // reopens the sinks of every instance whose log could not be opened
     void queueDeadline(Instance& inst);
     void armTimer();
     void admitFromGate();

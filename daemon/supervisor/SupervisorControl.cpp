@@ -331,8 +331,7 @@ ReloadResult Supervisor::reload() {
         if (!inst || !inst->machine.spec().autostart) continue;
         handle(*inst, [&](ProcessMachine& m) { return m.start(now); });
     }
-    for (const auto& name : instanceNames())
-        if (Instance* inst = find(name)) retryFailedSinks(*inst);
+    retryFailedLogs();
     armTimer();
     result.ok = true;
     spdlog::info("reloaded {}: {} added, {} removed, {} changed, {} unchanged", options_.configPath,

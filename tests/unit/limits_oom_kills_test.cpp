@@ -16,10 +16,11 @@ using sup::os::limits::test::FakeRoot;
 constexpr pid_t kDaemon = 4000;
 
 TEST(LimitsOomKills, ParsesTheOomKillLine) {
-    EXPECT_EQ(parseOomKillLine("oom_kill_disable 0\nunder_oom 0\noom_kill 7\n"), 7u);
-    EXPECT_EQ(parseOomKillLine("low 0\nhigh 0\nmax 3\noom 2\noom_kill 2\noom_group_kill 0\n"), 2u);
-    EXPECT_EQ(parseOomKillLine("oom_kill_disable 0\nunder_oom 0\n"), std::nullopt);  // before 4.13
-    EXPECT_EQ(parseOomKillLine("oom_kill x\n"), std::nullopt);
+    EXPECT_EQ(keyedValue("oom_kill_disable 0\nunder_oom 0\noom_kill 7\n", "oom_kill"), 7u);
+    EXPECT_EQ(keyedValue("low 0\nhigh 0\nmax 3\noom 2\noom_kill 2\noom_group_kill 0\n", "oom_kill"), 2u);
+    EXPECT_EQ(keyedValue("oom_kill_disable 0\nunder_oom 0\n", "oom_kill"), std::nullopt);  // before 4.13
+    EXPECT_EQ(keyedValue("oom_kill x\n", "oom_kill"), std::nullopt);
+    EXPECT_EQ(keyedValue("max 12", "max"), 12u);  // pids.events, no final newline
 }
 
 TEST(LimitsOomKills, CgroupV1ReadsMemoryOomControlOfTheDaemonsCgroup) {

@@ -147,4 +147,16 @@ std::optional<std::uint64_t> parseLimitValue(std::string_view s) {
     return parseU64(s);
 }
 
+std::optional<std::uint64_t> keyedValue(std::string_view text, std::string_view key) {
+    while (!text.empty()) {
+        const auto nl = text.find('\n');
+        const std::string_view line = text.substr(0, nl);
+        if (line.size() > key.size() && line.substr(0, key.size()) == key && line[key.size()] == ' ')
+            return parseU64(line.substr(key.size() + 1));
+        if (nl == std::string_view::npos) break;
+        text.remove_prefix(nl + 1);
+    }
+    return std::nullopt;
+}
+
 }  // namespace sup::os::limits

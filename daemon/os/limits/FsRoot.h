@@ -58,5 +58,8 @@ std::string_view trim(std::string_view s);
 std::optional<std::uint64_t> parseU64(std::string_view s);
 // A pids.max / threads-max style value: "max" -> 0 (unlimited), a number -> itself.
 std::optional<std::uint64_t> parseLimitValue(std::string_view s);
+// The number of `key` in a cgroup "flat keyed" file ("KEY VALUE" lines: pids.events, memory.events,
+// memory.oom_control); nullopt when the key is absent or its value is not a number.
+std::optional<std::uint64_t> keyedValue(std::string_view text, std::string_view key);
 
 }  // namespace sup::os::limits

@@ -6,14 +6,10 @@
 
 #include <cstdint>
 #include <optional>
-#include <string_view>
 
 #include "os/limits/FsRoot.h"
 
 namespace sup::os::limits {
-
-// The "oom_kill N" line of memory.events (cgroup v2) or memory.oom_control (v1); nullopt when absent.
-std::optional<std::uint64_t> parseOomKillLine(std::string_view text);
 
 // The counter of `self`'s memory cgroup: memory.events on v2 (it counts the whole subtree), else
 // memory.oom_control on v1 (kernel 4.13 and later). nullopt when there is no memory controller or the

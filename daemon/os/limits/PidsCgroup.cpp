@@ -100,12 +100,7 @@ Level readLevel(const FsRoot& fs, const CgroupLocation& loc, const std::string& 
     std::string dir = dirOf(loc, path);
     if (auto v = fs.read(dir + "/pids.max")) l.max = parseLimitValue(*v);
     if (auto v = fs.read(dir + "/pids.current")) l.current = parseU64(*v);
-    if (auto v = fs.read(dir + "/pids.events")) {
-        for (auto line : lines(*v)) {
-            auto w = words(line);
-            if (w.size() == 2 && w[0] == "max") l.events = parseU64(w[1]).value_or(0);
-        }
-    }
+    if (auto v = fs.read(dir + "/pids.events")) l.events = keyedValue(*v, "max").value_or(0);
     return l;
 }
 
@@ -154,6 +149,10 @@ std::vector<MountEntry> parseMountinfo(std::string_view text) {
         out.push_back(std::move(m));
     }
     return out;
+}
+
+std::string cgroupDirectory(const CgroupLocation& loc) {
+    return dirOf(loc, loc.path);
 }
 
 std::optional<CgroupLocation> locatePidsCgroup(const FsRoot& fs, pid_t pid) {

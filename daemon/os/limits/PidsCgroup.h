@@ -33,6 +33,8 @@ std::vector<MountEntry> parseMountinfo(std::string_view text);
 // Where the pids controller accounts `pid`, from /proc/<pid>/cgroup and /proc/<pid>/mountinfo (the
 // usual mount points when there is no mountinfo); nullopt when it is not accounted.
 std::optional<CgroupLocation> locatePidsCgroup(const FsRoot& fs, pid_t pid);
+// The cgroup's directory relative to the root ("sys/fs/cgroup/memory/supervisord").
+std::string cgroupDirectory(const CgroupLocation& loc);
 // The same for any controller ("memory", "pids"); v2 when the unified hierarchy has it enabled.
 std::optional<CgroupLocation> locateControllerCgroup(const FsRoot& fs, pid_t pid,
                                                      const std::string& controller);
