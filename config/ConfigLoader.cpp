@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "ConfigMerge.h"
+#include "DocumentLimits.h"
 #include "DocumentReader.h"
 #include "TextFile.h"
 
@@ -109,9 +110,10 @@ Config load(const std::string& path) {
     for (const auto& file : list.files) {
         std::string text;
         try {
-            text = readTextFile(file);
+            text = readTextFile(file, kMaxConfigFileBytes);
         } catch (const std::system_error& e) {
-            issues.add({file, 0, 0}, "", e.what());
+            const bool tooLarge = e.code() == std::errc::file_too_large;
+            issues.add({file, 0, 0}, "", tooLarge ? fileTooLargeMessage() : std::string(e.what()));
             continue;
         }
         readOne(file, text, issues, merge);

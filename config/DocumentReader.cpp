@@ -3,6 +3,7 @@
 #include <optional>
 #include <string_view>
 
+#include "DocumentLimits.h"
 #include "ServiceReader.h"
 #include "Suggest.h"
 #include "SupervisorReader.h"
@@ -54,10 +55,19 @@ std::optional<int> tabInIndentation(std::string_view text, int line) {
     return static_cast<int>(tab) + 1;
 }
 
+// A limit is reported like any other problem in the file, and nothing of the file is read.
+void reportBreach(const ReadContext& ctx, const LimitBreach& breach) {
+    ctx.issues.add({ctx.file, breach.line, breach.column}, "", breach.message);
+}
+
 }  // namespace
 
 FileContent readDocument(const ReadContext& ctx, const std::string& text) {
     FileContent out;
+    if (auto breach = checkTextLimits(text)) {
+        reportBreach(ctx, *breach);
+        return out;
+    }
     std::vector<YAML::Node> documents;
     try {
         documents = YAML::LoadAll(text);
@@ -78,6 +88,10 @@ FileContent readDocument(const ReadContext& ctx, const std::string& text) {
         return out;
     }
     const YAML::Node& root = documents.front();
+    if (auto breach = checkAliasExpansion(text, root)) {
+        reportBreach(ctx, *breach);
+        return out;
+    }
     if (root.IsNull()) return out;  // an empty file, or only comments
     if (!root.IsMap()) {
         ctx.error(root, "",
