@@ -1,6 +1,9 @@
 #include "DocumentLimits.h"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <cstdint>
+#include <sstream>
 #include <unordered_set>
 #include <vector>
 
@@ -221,7 +224,51 @@ class AliasBudget {
     }
 };
 
+// Only where documents and their root nodes start: the second parse that counts them builds nothing.
+class DocumentStarts final : public YAML::EventHandler {
+  public:
+    std::vector<YAML::Mark> starts;
+    std::vector<YAML::Mark> roots;
+
+    void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
+        node(mark);
+    }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+        node(mark);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {
+        node(mark);
+    }
+    void OnMapEnd() override {}
+
+  private:
+    void node(const YAML::Mark& mark) {
+        if (roots.size() < starts.size()) roots.push_back(mark);
+    }
+};
+
 }  // namespace
+
+FirstDocument loadFirstDocument(const std::string& text) {
+    FirstDocument out;
+    out.root = YAML::Load(text);
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStarts documents;
+    if (parser.HandleNextDocument(documents) && parser.HandleNextDocument(documents) &&
+        documents.roots.size() >= 2) {
+        out.next = documents.roots[1];
+        out.stuck = documents.starts[1].pos == documents.starts[0].pos;
+    }
+    return out;
+}
 
 std::string fileTooLargeMessage() {
     return "file is larger than " + sizeText(kMaxConfigFileBytes) + " (the limit for a configuration file)";

@@ -33,6 +33,16 @@ std::string fileTooLargeMessage();
 // never counts less than yaml-cpp will recurse (it may count a block level more than there is).
 std::optional<LimitBreach> checkTextLimits(std::string_view text);
 
+// The first YAML document of `text`, and where a second one starts if there is one. Throws YAML::Exception.
+// Instead of YAML::LoadAll, which loops forever, allocating a null document per turn, on a document that
+// starts with a token no node can start with (a stray ','): at most two documents are ever looked at.
+struct FirstDocument {
+    YAML::Node root;
+    std::optional<YAML::Mark> next;  // the root node of a second document
+    bool stuck = false;              // the parser made no progress past the first document: a stray token
+};
+FirstDocument loadFirstDocument(const std::string& text);
+
 // Alias expansion on `root`, the document parsed from `text` (which passed checkTextLimits).
 std::optional<LimitBreach> checkAliasExpansion(std::string_view text, const YAML::Node& root);
 

@@ -1,5 +1,6 @@
 #include "DocumentReader.h"
 
+#include <algorithm>
 #include <optional>
 #include <string_view>
 
@@ -68,9 +69,9 @@ FileContent readDocument(const ReadContext& ctx, const std::string& text) {
         reportBreach(ctx, *breach);
         return out;
     }
-    std::vector<YAML::Node> documents;
+    FirstDocument document;
     try {
-        documents = YAML::LoadAll(text);
+        document = loadFirstDocument(text);
     } catch (const YAML::Exception& e) {
         const YAML::Mark m = e.mark;
         if (auto tab = m.line >= 0 ? tabInIndentation(text, m.line + 1) : std::nullopt) {
@@ -82,12 +83,16 @@ FileContent readDocument(const ReadContext& ctx, const std::string& text) {
                        "YAML syntax error: " + e.msg);
         return out;
     }
-    if (documents.empty()) return out;
-    if (documents.size() > 1) {
-        ctx.error(documents[1], "", "only one YAML document per file (found another after '---')");
+    if (document.next) {
+        const YAML::Mark m = *document.next;
+        const std::size_t at = static_cast<std::size_t>(std::max(m.pos, 0));
+        ctx.issues.add({ctx.file, m.line + 1, m.column + 1}, "",
+                       document.stuck && at < text.size()
+                           ? "YAML syntax error: unexpected '" + text.substr(at, 1) + "'"
+                           : "only one YAML document per file (found another after '---')");
         return out;
     }
-    const YAML::Node& root = documents.front();
+    const YAML::Node& root = document.root;
     if (auto breach = checkAliasExpansion(text, root)) {
         reportBreach(ctx, *breach);
         return out;

@@ -103,6 +103,13 @@ TEST(ConfigLimits, BracketsInScalarsAndCommentsAreNotNesting) {
     EXPECT_EQ(errorOf(service + "\"/bin/echo\n      " + brackets + "\"\n"), "");
 }
 
+// yaml-cpp's LoadAll never returns on these (a null document per turn, memory growing without bound).
+TEST(ConfigLimits, AStrayTokenWhereADocumentStartsIsASyntaxErrorNotAHang) {
+    EXPECT_EQ(errorOf(","), "bad.yaml:1:1: YAML syntax error: unexpected ','");
+    EXPECT_EQ(errorOf("  , backoff: {initial: 2s}}\n"), "bad.yaml:1:3: YAML syntax error: unexpected ','");
+    EXPECT_TRUE(has(errorOf("services: {}\n---\n,\n"), "bad.yaml:3:1: only one YAML document per file"));
+}
+
 // The "billion laughs": each level names the previous one ten times.
 std::string aliasBomb(int levels) {
     std::string yaml = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
