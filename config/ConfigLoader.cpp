@@ -128,4 +128,11 @@ Config loadString(const std::string& yaml, const std::string& fileLabel) {
     return finish(issues, std::move(merge));
 }
 
+Config loadStrings(const std::vector<TextFileContent>& files) {
+    IssueList issues;
+    ConfigMerge merge(issues);
+    for (const auto& file : files) readOne(file.label, file.text, issues, merge);
+    return finish(issues, std::move(merge));
+}
+
 }  // namespace sup::config

@@ -17,6 +17,13 @@ Config load(const std::string& path);
 // Config::files, and its directory anchors relative environment_file paths.
 Config loadString(const std::string& yaml, const std::string& fileLabel);
 
+// Several files held in memory, read and merged in this order as load() does a directory's.
+struct TextFileContent {
+    std::string label;
+    std::string text;
+};
+Config loadStrings(const std::vector<TextFileContent>& files);
+
 // The files load(path) would read, in order. Problems (missing path, unreadable directory) go to the
 // returned issues instead of being thrown.
 struct ConfigFileList {

@@ -1,0 +1,28 @@
+// Configuration loading from YAML bytes, as `supervisord --check` does it: up to four files (NUL
+// separates them) read and merged in order, then the preflight warnings, every issue formatted.
+// Nothing but ConfigError may leave the loader.
+#include <string>
+#include <vector>
+
+#include "ConfigLoader.h"
+#include "FuzzInput.h"
+#include "Preflight.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    using namespace sup::config;
+    std::vector<TextFileContent> files;
+    for (auto& text : sup::fuzz::splitParts(sup::fuzz::asText(data, size), 4))
+        files.push_back(
+            {"/nonexistent/supervisord/" + std::to_string(files.size()) + ".yaml", std::move(text)});
+    try {
+        const sup::Config config = loadStrings(files);
+        for (const auto& issue : preflight(config)) (void)formatIssue(issue);
+        for (const auto& service : config.services)
+            if (service.numprocs == 0 || service.instanceNames().size() != service.numprocs)
+                sup::fuzz::fail();
+    } catch (const ConfigError& e) {
+        if (e.issues().empty()) sup::fuzz::fail();
+        for (const auto& issue : e.issues()) (void)formatIssue(issue);
+    }
+    return 0;
+}
