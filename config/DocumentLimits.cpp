@@ -201,24 +201,32 @@ class AliasBudget {
     std::size_t aliased_ = 0;
     std::optional<LimitBreach> breach_;
 
-    // Recursion is bounded by the nesting limit checked before parsing.
-    void visit(const YAML::Node& node, bool throughAlias) {
+    void refuse(const YAML::Node& node, std::string message) {
+        const YAML::Mark m = node.Mark();
+        breach_ = LimitBreach{m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0,
+                              std::move(message) + " (the limit for a configuration file)"};
+    }
+
+    // The nesting limit checked before parsing bounds the depth of the document itself; only aliases
+    // (a chain of them, or one inside the node it names, which yaml-cpp builds as a cycle) go deeper.
+    void visit(const YAML::Node& node, bool throughAlias, int depth = 1) {
         if (breach_) return;
+        if (depth > kMaxExpandedDepth) {
+            refuse(node, "aliases nest deeper than " + std::to_string(kMaxExpandedDepth) + " levels");
+            return;
+        }
         if (!throughAlias && node.Mark().pos >= 0 && !seen_.insert(identity(node)).second)
             throughAlias = true;
         if (throughAlias && ++aliased_ > kMaxAliasedNodes) {
-            const YAML::Mark m = node.Mark();
-            breach_ = LimitBreach{m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0,
-                                  "aliases expand to more than " + std::to_string(kMaxAliasedNodes) +
-                                      " nodes (the limit for a configuration file)"};
+            refuse(node, "aliases expand to more than " + std::to_string(kMaxAliasedNodes) + " nodes");
             return;
         }
         if (node.IsSequence()) {
-            for (const auto& item : node) visit(item, throughAlias);
+            for (const auto& item : node) visit(item, throughAlias, depth + 1);
         } else if (node.IsMap()) {
             for (const auto& entry : node) {
-                visit(entry.first, throughAlias);
-                visit(entry.second, throughAlias);
+                visit(entry.first, throughAlias, depth + 1);
+                visit(entry.second, throughAlias, depth + 1);
             }
         }
     }

@@ -19,6 +19,9 @@ inline constexpr std::size_t kMaxConfigFileBytes = 4u << 20;
 inline constexpr int kMaxNestingDepth = 64;
 // Nodes reached again through aliases (`*name`), each use counting everything under what it names.
 inline constexpr std::size_t kMaxAliasedNodes = 100000;
+// Depth with aliases expanded: above kMaxNestingDepth (whose scan may count a level short) only through
+// a chain of aliases, or an alias inside the node it names (`a: &x {b: *x}`, a cycle in yaml-cpp).
+inline constexpr int kMaxExpandedDepth = 4 * kMaxNestingDepth;
 
 struct LimitBreach {
     int line = 0;    // 1-based; 0 = the file as a whole

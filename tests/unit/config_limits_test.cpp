@@ -132,6 +132,14 @@ TEST(ConfigLimits, AliasExpansionOverTheBudgetIsRefusedQuickly) {
     EXPECT_FALSE(has(error, "unknown top-level key"));  // nothing else of the file is read
 }
 
+// Found by fuzzing: yaml-cpp builds an alias inside the node it names as a cycle, and the walk that
+// counts aliased nodes recursed into it until the stack overflowed.
+TEST(ConfigLimits, AnAliasInsideTheNodeItNamesIsRefused) {
+    EXPECT_EQ(errorOf("services:\n  web: {command: [/bin/true], environment: &env {A: *env}}\n"),
+              "bad.yaml:2:50: aliases nest deeper than 256 levels (the limit for a configuration file)");
+    EXPECT_TRUE(has(errorOf("a: &x [*x]\n"), "aliases nest deeper than 256 levels"));
+}
+
 TEST(ConfigLimits, OrdinaryAliasesAreAccepted) {
     EXPECT_EQ(errorOf("services:\n"
                       "  web: &web {command: [/bin/true], environment: &env {A: '1', B: '2'}}\n"
