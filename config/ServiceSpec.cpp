@@ -31,6 +31,14 @@ bool ServiceSpec::sameExec(const ServiceSpec& other) const {
     a.killGroup = b.killGroup;
     a.priority = b.priority;
     a.timestamps = b.timestamps;
+    // How readiness and liveness are judged, and the dependency edges, are the daemon's side. Except
+    // ready: notify and watchdog, which the child sees at exec (NOTIFY_SOCKET, WATCHDOG_USEC).
+    if ((a.ready.kind == ProbeKind::Notify) == (b.ready.kind == ProbeKind::Notify)) a.ready = b.ready;
+    a.readyTimeout = b.readyTimeout;
+    a.health = b.health;
+    a.required = b.required;
+    a.wanted = b.wanted;
+    a.after = b.after;
     // Where output goes is the daemon's side of the pipes and switches live; whether stderr shares
     // stdout's pipe is the child's fd 2, fixed at exec.
     const bool mergedA = a.stderrTarget.kind == LogTarget::Kind::Stdout;
@@ -52,6 +60,28 @@ std::string toString(RestartMode mode) {
             return "never";
     }
     return "always";
+}
+
+std::string toString(ProbeKind kind) {
+    switch (kind) {
+        case ProbeKind::Started:
+            return "started";
+        case ProbeKind::Notify:
+            return "notify";
+        case ProbeKind::Tcp:
+            return "tcp";
+        case ProbeKind::Http:
+            return "http";
+        case ProbeKind::Exec:
+            return "exec";
+        case ProbeKind::LogLine:
+            return "log_line";
+    }
+    return "started";
+}
+
+std::string toString(ServiceType type) {
+    return type == ServiceType::Oneshot ? "oneshot" : "simple";
 }
 
 std::string signalName(int sig) {

@@ -56,6 +56,40 @@ struct LogTarget {
     bool operator==(const LogTarget&) const = default;
 };
 
+// A check the daemon runs against an instance: readiness (`ready:`) or liveness (`health:`).
+enum class ProbeKind {
+    Started,  // ready only: up once it ran for start_seconds (the default, Supervisor's behaviour)
+    Notify,   // ready only: READY=1 on its own $NOTIFY_SOCKET (sd_notify, systemd-notify --ready)
+    Tcp,      // a TCP connect to `address` succeeds
+    Http,     // an HTTP GET of `url` answers `httpStatus`
+    Exec,     // `argv` exits 0
+    LogLine,  // ready only: a line of its stdout or stderr matches the regular expression `pattern`
+};
+
+struct ProbeSpec {
+    ProbeKind kind = ProbeKind::Started;
+    std::string address;            // Tcp: "host:port" ("127.0.0.1:6379", "[::1]:6379", "localhost:80")
+    std::string url;                // Http
+    int httpStatus = 200;           // Http: the status that counts as a success
+    std::vector<std::string> argv;  // Exec: run like the service (user, environment, directory)
+    std::string pattern;            // LogLine: ECMAScript regular expression, searched in each line
+    Duration interval{1000};        // between attempts (ready: until it succeeds; health: always)
+    Duration timeout{1000};         // one attempt longer than this is a failure
+    unsigned failures = 3;          // health: this many misses in a row restart the instance
+    SourceLocation where;           // the `ready:`/`health:` key
+    bool operator==(const ProbeSpec&) const = default;
+};
+
+// systemd's Type=: simple is up while it runs; oneshot is done when it exits successfully.
+enum class ServiceType { Simple, Oneshot };
+
+// A name in requires/wants/after: a whole service ("db", all of its instances) or one instance ("db@0").
+struct DependencyRef {
+    std::string name;
+    SourceLocation where;  // the list item, for errors (unknown name, a cycle's edges)
+    bool operator==(const DependencyRef&) const = default;
+};
+
 struct ServiceSpec {
     std::string name;                        // the group name; instances are name or name@i
     std::vector<std::string> command;        // argv; command[0] is looked up in PATH if it has no '/'
@@ -85,6 +119,18 @@ struct ServiceSpec {
     LogTarget stdoutTarget;  // default: Daemon
     LogTarget stderrTarget;  // default: Daemon
     bool timestamps = false;
+
+    // Readiness, liveness and dependencies (config/REFERENCE.md, "Dependencies and readiness").
+    ServiceType type = ServiceType::Simple;
+    ProbeSpec ready;                  // kind Started: RUNNING after start_seconds, as before
+    Duration readyTimeout{90000};     // not ready in time = a failed start (systemd's TimeoutStartSec=)
+    Duration watchdog{0};             // ready: notify only; 0 = off. No WATCHDOG=1 for this long = restart
+    std::optional<ProbeSpec> health;  // liveness; `failures` misses in a row restart the instance
+    std::vector<DependencyRef>
+        required;  // requires: started first and must be ready; their failure blocks this
+    std::vector<DependencyRef> wanted;  // wants: started too, but their failure does not block this
+    std::vector<DependencyRef> after;   // after: ordering only: if being started, wait until they are ready
+
     SourceLocation where;  // the `name:` key of this service
 
     // Instance names in index order: {"web"} for numprocs 1, {"web@0","web@1"} otherwise.
@@ -120,5 +166,7 @@ struct Config {
 };
 
 std::string toString(RestartMode);
-std::string signalName(int sig);  // "TERM", "KILL", ...; "SIG42" for unknown ones
+std::string toString(ProbeKind);    // "started", "notify", "tcp", "http", "exec", "log_line"
+std::string toString(ServiceType);  // "simple", "oneshot"
+std::string signalName(int sig);    // "TERM", "KILL", ...; "SIG42" for unknown ones
 }  // namespace sup

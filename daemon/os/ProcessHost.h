@@ -20,6 +20,16 @@ namespace sup::os {
 
 enum class Stream { Out, Err };
 
+// One datagram that arrived on a spawn's own NOTIFY_SOCKET (the sd_notify protocol), with who sent it.
+// The host does not judge it; the supervisor accepts it only from the instance's main process or its
+// session (SCM_CREDENTIALS), so one instance cannot make another ready.
+struct NotifyDatagram {
+    pid_t senderPid = 0;      // from SCM_CREDENTIALS; 0 = none attached
+    pid_t senderSession = 0;  // getsid(senderPid) when it arrived; 0 = unknown (the sender is gone)
+    uid_t senderUid = static_cast<uid_t>(-1);
+    std::string text;  // as sent, at most 4096 bytes (systemd's limit); fds it carried are closed
+};
+
 class ProcessHost {
   public:
     // Names one spawn's output and exec status, chosen by the caller. It outlives the pid: output may
@@ -34,6 +44,8 @@ class ProcessHost {
         // Once per spawn: nullopt = the child exec'd, else why it failed before exec.
         virtual void onExecStatus(Token token, const std::optional<SpawnError>& error) = 0;
         virtual void onTimer() = 0;
+        // A datagram on the token's NOTIFY_SOCKET (only for spawns with notifySocket).
+        virtual void onNotify(Token token, const NotifyDatagram& datagram) = 0;
     };
 
     struct Spawned {
@@ -46,11 +58,15 @@ class ProcessHost {
 
     // Starts a child in its own session (so its pid is its process group), stdout and stderr captured
     // (stderr merged into stdout unless separateStderr). request.stdoutFd/stderrFd are ignored.
-    virtual Spawned spawn(Token token, const SpawnRequest& request, bool separateStderr) = 0;
+    // With notifySocket, the child gets NOTIFY_SOCKET naming a datagram socket of its own, which
+    // delivers onNotify until closeOutput(token).
+    virtual Spawned spawn(Token token, const SpawnRequest& request, bool separateStderr,
+                          bool notifySocket) = 0;
     // Delivers the exec status if the child has reported it and it was not delivered yet: the child's
     // last word before its exit, read before the exit is handled.
     virtual void flushExecStatus(Token token) = 0;
-    // Delivers what the token's pipes still hold, then closes them (no more events for the token).
+    // Delivers what the token's pipes (and notify socket) still hold, then closes them (no more events
+    // for the token).
     virtual void closeOutput(Token token) = 0;
 
     // Every child that has ended, without blocking.

@@ -77,7 +77,8 @@ void RealProcessHost::watch(Token token, UniqueFd& slot, UniqueFd fd, int which)
     loop_.add(slot.get(), EPOLLIN, [this, token, which](std::uint32_t) { onReadable(token, which); });
 }
 
-ProcessHost::Spawned RealProcessHost::spawn(Token token, const SpawnRequest& request, bool separateStderr) {
+ProcessHost::Spawned RealProcessHost::spawn(Token token, const SpawnRequest& request, bool separateStderr,
+                                            bool /*notifySocket: not yet*/) {
     Spawned out;
     std::optional<OutputPipe> outPipe, errPipe;
     try {

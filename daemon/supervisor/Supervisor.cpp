@@ -327,7 +327,7 @@ void Supervisor::spawn(Instance& inst) {
     req.groups = spec.supplementaryGroups;
     req.umask = spec.umask;
     const auto token = ++nextToken_;
-    auto res = host_.spawn(token, req, spec.stderrTarget.kind != LogTarget::Kind::Stdout);
+    auto res = host_.spawn(token, req, spec.stderrTarget.kind != LogTarget::Kind::Stdout, false);
     if (res.error) {
         const auto& err = *res.error;
         if (err.transient()) {

@@ -163,6 +163,7 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
     void onOutput(os::ProcessHost::Token token, os::Stream stream, std::string_view data) override;
     void onOutputClosed(os::ProcessHost::Token token, os::Stream stream) override;
     void onExecStatus(os::ProcessHost::Token token, const std::optional<os::SpawnError>& error) override;
+    void onNotify(os::ProcessHost::Token, const os::NotifyDatagram&) override {}
     void onTimer() override;
 
     os::ProcessHost& host_;

@@ -30,7 +30,7 @@ Behaviour behaviourOf(const std::vector<std::string>& argv) {
     return Behaviour::Sleeper;
 }
 
-os::ProcessHost::Spawned FakeHost::spawn(Token token, const os::SpawnRequest& request, bool) {
+os::ProcessHost::Spawned FakeHost::spawn(Token token, const os::SpawnRequest& request, bool, bool) {
     Spawned out;
     const std::string name = instanceOf(request);
     if (pipeFails) {

@@ -43,7 +43,8 @@ class FakeHost final : public os::ProcessHost {
     bool nextSpawnFails = false;  // the next spawn fails for good, with no child (not a shortage)
 
     void setEvents(Events* events) override { events_ = events; }
-    Spawned spawn(Token token, const os::SpawnRequest& request, bool separateStderr) override;
+    Spawned spawn(Token token, const os::SpawnRequest& request, bool separateStderr,
+                  bool notifySocket) override;
     void flushExecStatus(Token token) override;
     void closeOutput(Token token) override;
     std::vector<os::ReapedChild> reap() override;

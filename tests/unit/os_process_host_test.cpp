@@ -22,6 +22,7 @@ struct Recorder final : ProcessHost::Events {
         execError = e;
     }
     void onTimer() override {}
+    void onNotify(ProcessHost::Token, const NotifyDatagram&) override {}
 };
 
 SpawnRequest shell(const std::string& script) {
@@ -44,7 +45,7 @@ class ProcessHostTest : public ::testing::Test {
 // A restart closes the old process's pipes: what it wrote last must reach the sinks first, even
 // though the loop never got to read it (it used to be dropped, up to a full pipe).
 TEST_F(ProcessHostTest, ClosingOutputDeliversWhatThePipeStillHolds) {
-    auto spawned = host.spawn(1, shell("head -c 50000 /dev/zero | tr '\\0' x; echo LAST"), false);
+    auto spawned = host.spawn(1, shell("head -c 50000 /dev/zero | tr '\\0' x; echo LAST"), false, false);
     ASSERT_FALSE(spawned.error) << spawned.error->describe();
     ASSERT_TRUE(test::waitForChild(spawned.pid));
     EXPECT_EQ(events.out.size(), 0u) << "nothing read yet: the loop did not run";
@@ -61,7 +62,7 @@ TEST_F(ProcessHostTest, ExecFailureIsReportedOnceAndFlushedBeforeTheExit) {
     SpawnRequest req;
     req.argv = {"/nonexistent/program"};
     req.directory = "/";
-    auto spawned = host.spawn(2, req, true);
+    auto spawned = host.spawn(2, req, true, false);
     ASSERT_FALSE(spawned.error);
     ASSERT_TRUE(test::waitForChild(spawned.pid));
     host.flushExecStatus(2);
@@ -76,7 +77,7 @@ TEST_F(ProcessHostTest, ExecFailureIsReportedOnceAndFlushedBeforeTheExit) {
 // A program that backgrounds a child and exits leaves it in its process group: that is how the
 // supervisor finds leftovers.
 TEST_F(ProcessHostTest, GroupMembersFindsWhatAnExitedLeaderLeftBehind) {
-    auto spawned = host.spawn(3, shell("sleep 6302 & exit 0"), false);
+    auto spawned = host.spawn(3, shell("sleep 6302 & exit 0"), false, false);
     ASSERT_FALSE(spawned.error);
     ASSERT_TRUE(test::waitForChild(spawned.pid));
     std::vector<std::string> members;
