@@ -354,7 +354,14 @@ MachineCommand ProcessMachine::exited(const ExitStatus& exit, unsigned leftovers
     if (leftovers_ == 0) return outcome;
 
     // With leftovers alive nothing was spawned (spawnIfAllowed held it): `outcome` is None.
-    reason_ += "; " + processes(leftovers_) + " left behind, stopping " + (leftovers_ == 1 ? "it" : "them");
+    if (wasStopping && spec_.killGroup && !wasKilled) {
+        // They got stop_signal with their leader and are usually exiting already: nothing was left
+        // behind yet, they get the rest of stop_timeout.
+        reason_ += "; waiting for " + processes(leftovers_) + " of its process group to exit";
+    } else {
+        reason_ +=
+            "; " + processes(leftovers_) + " left behind, stopping " + (leftovers_ == 1 ? "it" : "them");
+    }
     if (wasStopping && spec_.killGroup && wasKilled) {
         leftoversKilled_ = true;
         leftoverDeadline_ = later(now, kLeftoverKillGrace);

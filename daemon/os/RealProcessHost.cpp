@@ -223,8 +223,20 @@ std::vector<std::string> RealProcessHost::groupMembers(pid_t pgid, std::size_t m
     return out;
 }
 
+namespace {
+// A zombie has already exited; its SIGCHLD is queued and the next reap collects it. The kernel lists
+// it among our children until then, so a shutdown that counted it would SIGKILL (and report) a
+// process of a stopped group that merely exited a moment after its leader was reaped.
+bool isZombie(pid_t pid) {
+    auto stat = readProcFile("/proc/" + std::to_string(pid) + "/stat");
+    if (!stat) return true;  // gone (reaped meanwhile)
+    auto close = stat->rfind(')');
+    return close != std::string::npos && close + 2 < stat->size() && (*stat)[close + 2] == 'Z';
+}
+}  // namespace
+
 std::vector<pid_t> RealProcessHost::children() {
-    // /proc/<pid>/task/<tid>/children lists a thread's live children, orphans re-parented to us included.
+    // /proc/<pid>/task/<tid>/children lists a thread's children, orphans re-parented to us included.
     std::vector<pid_t> out;
     DIR* dir = ::opendir("/proc/self/task");
     if (!dir) return out;
@@ -234,7 +246,8 @@ std::vector<pid_t> RealProcessHost::children() {
         if (!list) continue;
         std::istringstream in(*list);
         pid_t pid;
-        while (in >> pid) out.push_back(pid);
+        while (in >> pid)
+            if (!isZombie(pid)) out.push_back(pid);
     }
     ::closedir(dir);
     return out;

@@ -429,7 +429,11 @@ void Supervisor::onChildExited() {
         if (inst->token) host_.flushExecStatus(inst->token);
         inst->pid = 0;
         auto members = host_.groupMembers(inst->pgid, kLeftoversNamed);
-        if (!members.empty()) {
+        const auto before = inst->machine.state();
+        // After a stop that signalled the whole group, members still there are normally exiting
+        // from that signal: no warning unless they outlive stop_timeout (the machine kills them then).
+        const bool groupSignalled = before == ProcessState::Stopping && inst->machine.spec().killGroup;
+        if (!members.empty() && !groupSignalled) {
             std::string list;
             for (auto& m : members) list += (list.empty() ? "" : ", ") + m;
             spdlog::warn(
@@ -437,7 +441,6 @@ void Supervisor::onChildExited() {
                 "foreground",
                 inst->name, countOf(members.size(), "process", "processes"), child.pid, list);
         }
-        const auto before = inst->machine.state();
         perform(*inst, before,
                 inst->machine.exited(status, static_cast<unsigned>(members.size()), clock_.now()));
     }

@@ -1,4 +1,8 @@
 // RealProcessHost: the daemon's side of its children's pipes, exec status and process groups.
+#include <sys/wait.h>
+
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "os/EventLoop.h"
@@ -96,6 +100,28 @@ TEST_F(ProcessHostTest, GroupMembersFindsWhatAnExitedLeaderLeftBehind) {
         std::this_thread::sleep_for(10ms);
     EXPECT_TRUE(host.groupMembers(spawned.pid, 1).empty()) << "a zombie waiting for its reaper is no member";
     host.closeOutput(3);
+}
+
+// A zombie has exited already: a shutdown that counted it among the children still alive sent it
+// SIGKILL and reported "1 process left that no service owns" (seen in the systemd e2e test, where
+// a stopped service's `sleep` exited a moment after its shell was reaped).
+TEST_F(ProcessHostTest, ChildrenAreOnlyTheLiveOnesNotTheZombies) {
+    auto alive = host.spawn(4, shell("exec sleep 6304"), false, false);
+    auto dead = host.spawn(5, shell("exit 0"), false, false);
+    ASSERT_FALSE(alive.error);
+    ASSERT_FALSE(dead.error);
+    siginfo_t info{};
+    // WNOWAIT: wait until it is a zombie, without reaping it.
+    ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(dead.pid), &info, WEXITED | WNOWAIT), 0);
+    auto children = host.children();
+    EXPECT_NE(std::find(children.begin(), children.end(), alive.pid), children.end());
+    EXPECT_EQ(std::find(children.begin(), children.end(), dead.pid), children.end())
+        << "pid " << dead.pid << " is a zombie";
+    EXPECT_EQ(host.signal(alive.pid, SIGKILL), 0);
+    EXPECT_TRUE(test::waitForChild(alive.pid));
+    EXPECT_TRUE(test::waitForChild(dead.pid));
+    host.closeOutput(4);
+    host.closeOutput(5);
 }
 
 }  // namespace
