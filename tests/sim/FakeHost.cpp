@@ -80,6 +80,13 @@ os::ProcessHost::Spawned FakeHost::spawn(Token token, const os::SpawnRequest& re
     return out;
 }
 
+void FakeHost::renameInstance(const std::string& from, const std::string& to) {
+    for (auto& [pid, p] : procs_)
+        if (p.instance == from) p.instance = to;
+    for (auto* names : {&transient_, &ended_})
+        if (names->erase(from)) names->insert(to);
+}
+
 void FakeHost::die(FakeProcess& p, int waitStatus) {
     if (!p.alive) return;
     p.alive = false;

@@ -79,6 +79,8 @@ class FakeHost final : public os::ProcessHost {
     std::set<std::string> takeTransientFailures() { return std::exchange(transient_, {}); }
     // Instances whose main process ended since the last call (an exit may count as a failed start).
     std::set<std::string> takeEnded() { return std::exchange(ended_, {}); }
+    // A reload renamed an instance (numprocs 1 <-> N): its processes, still running, are now its.
+    void renameInstance(const std::string& from, const std::string& to);
     std::string lastOutput() const { return lastOutput_; }
     std::size_t outputBytes() const { return outputBytes_; }
 

@@ -305,12 +305,16 @@ class Witness final : public ControlObserver {
         const ProcessState known = it->second;
         told_.erase(it);
         told_[to] = known;
+        // The checks that follow a process to its instance (e) must follow the rename too: they
+        // counted an exit of "c@0" as not being one of "c".
+        if (host_) host_->renameInstance(from, to);
     }
     void onOutput(const std::string&, OutputStream, std::string_view) override {}
     void onDaemonStateChanged(DaemonState) override {}
 
     std::map<std::string, ProcessState> told_;
     std::string error_;
+    FakeHost* host_ = nullptr;
 };
 
 // One execution of a scenario. Throws Failure at the first broken invariant.
@@ -328,6 +332,7 @@ class Run {
         options.randomSeed = sc.seed;
         sup_.emplace(host_, clock_, diagnostics_, options, file_);
         for (auto& name : sup_->instanceNames()) witness_.told_[name] = ProcessState::Stopped;
+        witness_.host_ = &host_;
         sup_->addObserver(&witness_);
         sup_->startAutostart();
         sup_->setDaemonState(DaemonState::Running);

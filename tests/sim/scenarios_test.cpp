@@ -295,6 +295,32 @@ TEST_F(Scenarios, StopTimeoutShortenedDuringAStopKillsEveryStoppingInstance) {
     });
 }
 
+// Seed 6619: numprocs 2 -> 1 renames c@0 to c while it starts; its process then exits before
+// start_seconds (a real failed start) and the restart meets fork EAGAIN. The checker still filed the
+// exit under "c@0", so it blamed the EAGAIN for the count. The count itself must be exactly that one
+// exit: the EAGAIN adds nothing, and c waits for the fork instead of going FATAL.
+TEST_F(Scenarios, RenamedInstanceCountsItsOwnFailedStartButNotTheForkShortage) {
+    Scenario sc;
+    auto c = makeService("c", "sleeper", 2);
+    c.startSeconds = seconds(1);
+    c.startRetries = 1;
+    c.backoff.initial = milliseconds(0);  // the restart, and its EAGAIN, in the same step as the exit
+    sc.services = {c};
+    sc.ops = {advance(100), setNumprocs(0, 1), simple(Op::Kind::ForkPressure, 1),
+              simple(Op::Kind::Exit, 2, 0), advance(5000)};
+    expectClean(sc, [&](std::size_t step, const Supervisor& sup, const FakeHost& host) {
+        if (step == 1) {
+            ASSERT_TRUE(sup.view("c")) << "premise: c@0 was renamed to c";
+            EXPECT_EQ(host.live().size(), 1u) << "premise: only c's process is left to exit";
+        }
+        if (step >= 3) {
+            auto v = sup.view("c");
+            EXPECT_EQ(v->machine->failedStarts(), 1u);
+            EXPECT_NE(v->machine->state(), ProcessState::Fatal) << v->machine->reason();
+        }
+    });
+}
+
 // The random search itself, on a handful of seeds, so a plain unit run exercises it too.
 TEST_F(Scenarios, RandomSequencesHoldTheInvariants) {
     for (std::uint64_t seed = 1; seed <= 50; ++seed) {

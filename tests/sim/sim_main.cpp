@@ -30,9 +30,10 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    // SUPSIM_LOG=debug shows the supervisor's own log of a run (with --seed).
+    // SUPSIM_LOG=debug shows the supervisor's own log of the minimal reproduction (not of the
+    // shrinking runs before it).
     const char* level = std::getenv("SUPSIM_LOG");
-    spdlog::set_level(level ? spdlog::level::from_str(level) : spdlog::level::off);
+    spdlog::set_level(spdlog::level::off);
     if (single) from = *single, seeds = 1;
     const auto t0 = std::chrono::steady_clock::now();
     std::uint64_t passed = 0;
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
         std::printf("seed %llu fails after step %zu: %s\nshrinking...\n",
                     static_cast<unsigned long long>(seed), v->step, v->what.c_str());
         auto small = sup::sim::shrink(sc);
+        if (level) spdlog::set_level(spdlog::level::from_str(level));
         auto sv = sup::sim::run(small);
         std::printf("minimal reproduction (%zu operations), failing with: %s\n%s", small.ops.size(),
                     sv ? sv->what.c_str() : "(no longer fails?)", sup::sim::describe(small).c_str());
