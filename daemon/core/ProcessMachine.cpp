@@ -1,7 +1,11 @@
 #include "core/ProcessMachine.h"
 
+#include <signal.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <utility>
 
 #include "Plural.h"
 #include "core/RestartPolicy.h"
@@ -26,6 +30,15 @@ std::string formatDelay(Duration d) {
 std::string processes(unsigned n) {
     return countOf(n, "process", "processes");
 }
+
+// "90s", "1.5s", "250ms"
+std::string formatDuration(Duration d) {
+    using namespace std::chrono;
+    if (d < seconds(1)) return std::to_string(d.count()) + "ms";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4gs", duration_cast<duration<double>>(d).count());
+    return buf;
+}
 }  // namespace
 
 TimePoint later(TimePoint now, Duration d) {
@@ -46,6 +59,41 @@ void ProcessMachine::enter(ProcessState s, TimePoint now, std::string reason) {
     state_ = s;
     stateSince_ = now;
     reason_ = std::move(reason);
+}
+
+bool ProcessMachine::waitsForReadiness() const {
+    return spec_.type == ServiceType::Oneshot || spec_.ready.kind != ProbeKind::Started;
+}
+
+bool ProcessMachine::isReady() const {
+    return state_ == ProcessState::Running || (state_ == ProcessState::Exited && done_);
+}
+
+std::string ProcessMachine::readyState() const {
+    if (state_ == ProcessState::Exited && done_) return "done";
+    switch (state_) {
+        case ProcessState::Starting:
+            return "waiting";
+        case ProcessState::Running:
+            return waitsForReadiness() ? "ready" : "started";
+        case ProcessState::Stopped:
+            return startHeld_ ? "waiting" : "";
+        default:
+            return "";
+    }
+}
+
+// STARTING's deadline, counted from `since`: ready_timeout when a readiness check decides, else
+// start_seconds (0 = RUNNING once the exec is confirmed, as systemd's Type=exec).
+void ProcessMachine::armStartDeadline(TimePoint since) {
+    if (waitsForReadiness())
+        deadline_ = later(since, spec_.readyTimeout);
+    else if (spec_.startSeconds.count() > 0)
+        deadline_ = later(since, spec_.startSeconds);
+    else if (execConfirmed_)
+        deadline_ = since;
+    else
+        deadline_.reset();
 }
 
 // ---- the one place a spawn is decided --------------------------------------------------------
@@ -122,6 +170,8 @@ MachineCommand ProcessMachine::start(TimePoint now) {
 MachineCommand ProcessMachine::stop(TimePoint now) {
     startAfterStop_ = false;
     spawnHeld_ = false;
+    startHeld_ = false;
+    afterExit_ = AfterExit::Nothing;  // an operator's stop is final, whatever stopped it before
     switch (state_) {
         case ProcessState::Starting:
         case ProcessState::Running:
@@ -163,18 +213,14 @@ void ProcessMachine::keep(const ServiceSpec& spec) {
     backoff_.setSpec(spec.backoff);
     // A stop or a start in progress honours the new timeouts, counted from when it began.
     if (state_ == ProcessState::Stopping && !killed_) deadline_ = later(stateSince_, spec_.stopTimeout);
-    if (state_ == ProcessState::Starting) {
-        if (spec_.startSeconds.count() > 0)
-            deadline_ = later(stateSince_, spec_.startSeconds);
-        else if (execConfirmed_)
-            deadline_ = stateSince_;  // start_seconds 0 and it has exec'd: RUNNING at once
-        else
-            deadline_.reset();  // the exec confirmation makes it RUNNING
-    }
+    // (A change of watchdog restarts the process: the child sees WATCHDOG_USEC at exec.)
+    if (state_ == ProcessState::Starting) armStartDeadline(stateSince_);
 }
 
 MachineCommand ProcessMachine::replace(const ServiceSpec& next, bool startAfter, TimePoint now) {
     remove_ = false;
+    startHeld_ = false;
+    afterExit_ = AfterExit::Nothing;  // the new spec runs after this exit, whatever stopped it
     nextSpec_ = next;
     startAfterStop_ = startAfter && !final_;
     spawnHeld_ = false;
@@ -194,6 +240,7 @@ MachineCommand ProcessMachine::replace(const ServiceSpec& next, bool startAfter,
 
 MachineCommand ProcessMachine::remove(TimePoint now) {
     nextSpec_.reset();
+    startHeld_ = false;
     auto cmd = stop(now);
     remove_ = true;
     reason_ = "removed by a reload; " + reason_;
@@ -203,6 +250,8 @@ MachineCommand ProcessMachine::remove(TimePoint now) {
 MachineCommand ProcessMachine::beginShutdown(TimePoint now) {
     final_ = true;
     startAfterStop_ = false;
+    startHeld_ = false;
+    afterExit_ = AfterExit::Nothing;
     spawnHeld_ = false;
     nextSpec_.reset();  // nothing will run again: the spec stays the one of the process being stopped
     if (state_ == ProcessState::Backoff) {
@@ -222,15 +271,17 @@ void ProcessMachine::spawned(TimePoint now) {
     killed_ = false;
     pendingExecError_.reset();
     startedAt_ = now;
+    done_ = false;
+    dependencyFailed_ = false;
+    watchdogOverride_.reset();
+    afterExit_ = AfterExit::Nothing;
     enter(ProcessState::Starting, now, "started");
-    deadline_.reset();
-    // With start_seconds 0 the exec confirmation (execSucceeded) makes it RUNNING, as systemd's Type=exec.
-    if (spec_.startSeconds.count() > 0) deadline_ = later(now, spec_.startSeconds);
+    armStartDeadline(now);
 }
 
 void ProcessMachine::execSucceeded(TimePoint now) {
     execConfirmed_ = true;
-    if (state_ == ProcessState::Starting && spec_.startSeconds.count() == 0) {
+    if (state_ == ProcessState::Starting && !waitsForReadiness() && spec_.startSeconds.count() == 0) {
         failedStarts_ = 0;
         spawnError_.clear();
         enter(ProcessState::Running, now, "started");
@@ -317,6 +368,19 @@ MachineCommand ProcessMachine::exited(const ExitStatus& exit, unsigned leftovers
         case ProcessState::Stopping: {
             deadline_.reset();
             pendingExecError_.reset();
+            const AfterExit then = std::exchange(afterExit_, AfterExit::Nothing);
+            if (then != AfterExit::Nothing && !remove_ && !nextSpec_ && !final_ && !startAfterStop_) {
+                // Stopped by the machine itself (ready_timeout, watchdog, health): not an operator's stop.
+                const std::string why =
+                    afterExitWhy_ + " (" + (wasKilled ? "killed after stop_timeout, " : "") + how + ")";
+                if (then == AfterExit::FailedStart)
+                    outcome = failedStart(why, now);
+                else if (spec_.restart == RestartMode::Never)
+                    enter(ProcessState::Exited, now, why + "; restart: never");
+                else
+                    outcome = scheduleRestart(why, now);
+                break;
+            }
             std::string why = wasKilled ? "killed after stop_timeout (" + how + ")" : "stopped (" + how + ")";
             if (remove_) why = "removed by a reload; " + why;
             enter(ProcessState::Stopped, now, why);
@@ -329,9 +393,24 @@ MachineCommand ProcessMachine::exited(const ExitStatus& exit, unsigned leftovers
                 std::string err = *pendingExecError_;
                 pendingExecError_.reset();
                 outcome = pendingExecTransient_ ? waitForFork(err, now) : failedStart(err, now);
+            } else if (spec_.type == ServiceType::Oneshot) {
+                if (isCleanExit(spec_, exit)) {
+                    failedStarts_ = 0;
+                    spawnError_.clear();
+                    done_ = true;
+                    enter(ProcessState::Exited, now, "done (" + how + ")");
+                } else if (spec_.restart == RestartMode::Never) {
+                    ++failedStarts_;
+                    enter(ProcessState::Fatal, now, how + "; restart: never");
+                } else {
+                    outcome = failedStart(how, now);
+                }
             } else if (!shouldRestart(spec_, exit)) {
                 enter(ProcessState::Exited, now,
-                      how + " before start_seconds; restart: " + toString(spec_.restart));
+                      how + (waitsForReadiness() ? " before it was ready" : " before start_seconds") +
+                          "; restart: " + toString(spec_.restart));
+            } else if (waitsForReadiness()) {
+                outcome = failedStart(how + " before it was ready", now);
             } else {
                 outcome = failedStart(how + " before start_seconds (exited too quickly)", now);
             }
@@ -401,10 +480,19 @@ MachineCommand ProcessMachine::deadlineReached(TimePoint now) {
     deadline_.reset();
     switch (state_) {
         case ProcessState::Starting:
+            if (waitsForReadiness()) {
+                const bool oneshot = spec_.type == ServiceType::Oneshot;
+                return stopFor(AfterExit::FailedStart,
+                               std::string(oneshot ? "not done" : "not ready") + " within ready_timeout (" +
+                                   formatDuration(spec_.readyTimeout) + ")",
+                               spec_.stopSignal, now);
+            }
             failedStarts_ = 0;
             spawnError_.clear();
             enter(ProcessState::Running, now, "up for start_seconds");
             return MachineCommand::none();
+        case ProcessState::Running:  // only a watchdog arms a deadline while RUNNING
+            return stopFor(AfterExit::Restart, "watchdog timeout", SIGABRT, now);
         case ProcessState::Backoff:
             if (waitingForFork_) return MachineCommand::none();
             return spawnIfAllowed(now);
@@ -416,6 +504,93 @@ MachineCommand ProcessMachine::deadlineReached(TimePoint now) {
         default:
             return MachineCommand::none();
     }
+}
+
+}  // namespace sup
+
+namespace sup {
+
+// ---- dependencies -------------------------------------------------------------------------------
+
+MachineCommand ProcessMachine::holdStart(const std::string& why, TimePoint now) {
+    if (final_ || remove_) return MachineCommand::none();
+    if (hasProcess_ || state_ == ProcessState::Starting || state_ == ProcessState::Running ||
+        state_ == ProcessState::Stopping)
+        return start(now);  // nothing to wait for: a process is (or will be) there anyway
+    startHeld_ = true;
+    dependencyFailed_ = false;
+    failedStarts_ = 0;
+    backoff_.reset();
+    waitingForFork_ = false;
+    deadline_.reset();
+    enter(ProcessState::Stopped, now, why);
+    return MachineCommand::none();
+}
+
+MachineCommand ProcessMachine::releaseStart(TimePoint now) {
+    if (!startHeld_) return MachineCommand::none();
+    startHeld_ = false;
+    return start(now);
+}
+
+MachineCommand ProcessMachine::dependencyFailed(const std::string& why, TimePoint now) {
+    startHeld_ = false;
+    if (busy() || isActive(state_)) return MachineCommand::none();
+    dependencyFailed_ = true;
+    enter(ProcessState::Stopped, now, why);
+    return MachineCommand::none();
+}
+
+// ---- readiness and liveness ---------------------------------------------------------------------
+
+MachineCommand ProcessMachine::stopFor(AfterExit then, const std::string& why, int sig, TimePoint now) {
+    afterExit_ = then;
+    afterExitWhy_ = why;
+    enter(ProcessState::Stopping, now, why + ", sent SIG" + signalName(sig));
+    deadline_ = later(now, spec_.stopTimeout);
+    killed_ = false;
+    return MachineCommand::sendSignal(sig);
+}
+
+MachineCommand ProcessMachine::ready(const std::string& how, TimePoint now) {
+    if (state_ != ProcessState::Starting || !waitsForReadiness() || spec_.type == ServiceType::Oneshot)
+        return MachineCommand::none();
+    failedStarts_ = 0;
+    spawnError_.clear();
+    enter(ProcessState::Running, now, "ready: " + how);
+    deadline_.reset();
+    if (watchdogTimeout().count() > 0) deadline_ = later(now, watchdogTimeout());
+    return MachineCommand::none();
+}
+
+MachineCommand ProcessMachine::watchdogPing(TimePoint now) {
+    if (state_ == ProcessState::Running && waitsForReadiness() && watchdogTimeout().count() > 0)
+        deadline_ = later(now, watchdogTimeout());
+    return MachineCommand::none();
+}
+
+MachineCommand ProcessMachine::setWatchdogTimeout(Duration timeout, TimePoint now) {
+    if (!hasProcess_ || timeout.count() <= 0) return MachineCommand::none();
+    watchdogOverride_ = timeout;
+    return watchdogPing(now);  // systemd restarts the timer with the new value
+}
+
+MachineCommand ProcessMachine::watchdogTrigger(TimePoint now) {
+    if (state_ != ProcessState::Running) return MachineCommand::none();
+    return stopFor(AfterExit::Restart, "watchdog timeout (WATCHDOG=trigger)", SIGABRT, now);
+}
+
+MachineCommand ProcessMachine::extendTimeout(Duration extra, TimePoint now) {
+    const bool starting = state_ == ProcessState::Starting && waitsForReadiness();
+    const bool stopping = state_ == ProcessState::Stopping && !killed_;
+    if (!(starting || stopping) || !deadline_) return MachineCommand::none();
+    deadline_ = std::max(*deadline_, later(now, extra));  // as systemd: never shortens it
+    return MachineCommand::none();
+}
+
+MachineCommand ProcessMachine::healthFailed(const std::string& why, TimePoint now) {
+    if (state_ != ProcessState::Running) return MachineCommand::none();
+    return stopFor(AfterExit::Restart, why, spec_.stopSignal, now);
 }
 
 }  // namespace sup

@@ -20,6 +20,16 @@
 // backgrounds a child and exits), the group is stopped (stop_signal, SIGKILL after stop_timeout)
 // before anything new is spawned. systemd does the same with KillMode=control-group.
 //
+// Readiness: with `ready: started` (the default) STARTING becomes RUNNING after start_seconds. With
+// any other check it becomes RUNNING when the owner reports ready() (READY=1, a probe, a log line),
+// and a start not ready within ready_timeout is stopped and counted as a failed start. A oneshot is
+// STARTING until it exits: successfully = EXITED "done" (ready), otherwise a failed start. While
+// RUNNING, a missed watchdog (SIGABRT) or a failed health check (stop_signal) stops the process and
+// restarts it by its restart policy.
+//
+// Dependencies: the owner may hold an operator's start until what the instance depends on is ready
+// (holdStart / releaseStart), or give it up because a dependency failed (dependencyFailed).
+//
 // Every Spawn the machine answers with goes through one gate (spawnIfAllowed), which is where the
 // shutdown and leftover rules are enforced; nothing else may start a process.
 #pragma once
@@ -94,6 +104,15 @@ class ProcessMachine {
     bool finalStop() const { return final_; }
     bool replacementPending() const { return nextSpec_.has_value(); }
     bool wantsStartAfterStop() const { return startAfterStop_; }
+    // Readiness, for dependents: RUNNING (ready by its check), or a oneshot that is done.
+    bool isReady() const;
+    bool isDone() const { return done_; }
+    // "started" / "waiting" / "ready" / "done" / "" (no process and none coming): ReadyState on D-Bus.
+    std::string readyState() const;
+    bool startHeld() const { return startHeld_; }
+    bool blockedByDependency() const { return dependencyFailed_; }
+    // True when STARTING waits for a readiness signal rather than for start_seconds.
+    bool waitsForReadiness() const;
 
     // Operator requests.
     MachineCommand start(TimePoint now);    // None when STARTING/RUNNING; remembered when STOPPING
@@ -106,6 +125,21 @@ class ProcessMachine {
     void keep(const ServiceSpec& spec);
     MachineCommand replace(const ServiceSpec& next, bool startAfter, TimePoint now);
     MachineCommand remove(TimePoint now);
+
+    // Dependencies. holdStart: a start is wanted but waits (STOPPED, reason `why`); releaseStart
+    // starts it; dependencyFailed gives it up (STOPPED, reason `why`). stop() cancels a held start.
+    MachineCommand holdStart(const std::string& why, TimePoint now);
+    MachineCommand releaseStart(TimePoint now);
+    MachineCommand dependencyFailed(const std::string& why, TimePoint now);
+
+    // Readiness and liveness reports (ignored in states where they mean nothing).
+    MachineCommand ready(const std::string& how, TimePoint now);  // READY=1, a probe passed, a log line
+    MachineCommand watchdogPing(TimePoint now);                   // WATCHDOG=1
+    MachineCommand setWatchdogTimeout(Duration timeout, TimePoint now);  // WATCHDOG_USEC=
+    MachineCommand watchdogTrigger(TimePoint now);                       // WATCHDOG=trigger
+    MachineCommand extendTimeout(Duration extra, TimePoint now);         // EXTEND_TIMEOUT_USEC=
+    MachineCommand healthFailed(const std::string& why, TimePoint now);  // `failures` misses in a row
+    Duration watchdogTimeout() const { return watchdogOverride_.value_or(spec_.watchdog); }
 
     // Shutdown: from now on nothing spawns. Cancels restarts that wait; the stop itself is asked with
     // stop() (the owner stops priority levels in order).
@@ -135,6 +169,10 @@ class ProcessMachine {
     // Nothing of the old process lives: apply pending replacement/removal, then what the intent says.
     MachineCommand settle(TimePoint now, MachineCommand otherwise);
     void applyNextSpec();
+    // Stops a live process for a reason of the machine's own; its exit then means `then`.
+    enum class AfterExit { Nothing, FailedStart, Restart };
+    MachineCommand stopFor(AfterExit then, const std::string& why, int sig, TimePoint now);
+    void armStartDeadline(TimePoint since);
 
     ServiceSpec spec_;
     unsigned specGeneration_ = 0;
@@ -156,8 +194,15 @@ class ProcessMachine {
     bool leftoversKilled_ = false;
     bool spawnHeld_ = false;  // a spawn waits for the leftovers to go
 
+    bool done_ = false;                         // a oneshot's last run succeeded
+    std::optional<Duration> watchdogOverride_;  // WATCHDOG_USEC= of the current process
+    AfterExit afterExit_ = AfterExit::Nothing;
+    std::string afterExitWhy_;
+
     // Intent.
     bool startAfterStop_ = false;
+    bool startHeld_ = false;         // a start waits for dependencies to be ready
+    bool dependencyFailed_ = false;  // the last start was given up because a dependency failed
     std::optional<ServiceSpec> nextSpec_;
     bool remove_ = false;
     bool final_ = false;
