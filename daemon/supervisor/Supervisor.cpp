@@ -44,6 +44,7 @@ Supervisor::Supervisor(os::ProcessHost& host, const ClockSource& clock, Diagnost
     host_.setEvents(this);
     oomKills_.baseline(diagnostics_.oomKills());
     for (auto& ref : instancesOf(config_.services)) addInstance(*ref.spec, ref.name, ref.index);
+    deps_.rebuild(config_.services);
 }
 
 Supervisor::~Supervisor() {
@@ -129,6 +130,11 @@ void Supervisor::startAutostart() {
     std::vector<std::string> names;
     for (const Instance* inst : byPriority())
         if (inst->machine.spec().autostart) names.push_back(inst->name);
+    if (!deps_.empty()) {
+        // What each depends on first; priority only breaks ties.
+        for (const auto& name : deps_.startOrder(names)) startWithDependencies(name);
+        return;
+    }
     for (const auto& name : names) {
         Instance* inst = find(name);
         if (!inst) continue;
@@ -164,6 +170,13 @@ void Supervisor::notifyStateChanged(Instance& inst, ProcessState before) {
 }
 
 void Supervisor::perform(Instance& inst, ProcessState before, MachineCommand cmd) {
+    if (deps_.empty() && stopAfterDependents_.empty()) return performCommand(inst, before, cmd);
+    const std::string name = inst.name;  // performCommand may forget the instance
+    performCommand(inst, before, cmd);
+    reviewDependencies(name);
+}
+
+void Supervisor::performCommand(Instance& inst, ProcessState before, MachineCommand cmd) {
     if (inst.sinkGeneration != inst.machine.specGeneration()) openSinks(inst);  // a reload's new spec
     notifyStateChanged(inst, before);
     switch (cmd.kind) {
@@ -227,6 +240,7 @@ void Supervisor::forget(Instance& inst) {
     --stateCounts_[static_cast<std::size_t>(inst.counted)];
     gate_.remove(name);
     for (auto& [level, names] : shutdownPending_) names.erase(name);
+    stopAfterDependents_.erase(name);
     instances_.erase(name);
     files_.forgetUnused();
     for (auto* o : std::vector<ControlObserver*>(observers_)) o->onProcessesRemoved({name});
@@ -248,6 +262,7 @@ void Supervisor::renameInstance(Instance& inst, const std::string& to) {
         deadlines_.emplace(*inst.queuedDeadline, to);
     }
     if (cleaning_.erase(from)) cleaning_.insert(to);
+    if (stopAfterDependents_.erase(from)) stopAfterDependents_.insert(to);
     gate_.rename(from, to);
     if (admitted_ == from) admitted_ = to;
     openSinks(inst);  // "{name}" in a log path and the journal identifier are the new name

@@ -18,6 +18,7 @@
 
 #include "ServiceSpec.h"
 #include "core/Clock.h"
+#include "core/DependencyIndex.h"
 #include "core/ForkGate.h"
 #include "core/LimitsWatch.h"
 #include "core/OomKillWatch.h"
@@ -96,6 +97,7 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
     std::optional<InstanceView> view(const std::string& name) const;
     std::vector<std::string> instanceNames() const;
     const Config& config() const { return config_; }
+    const DependencyIndex& dependencies() const { return deps_; }
     std::size_t waitingAtGate() const { return gate_.waiting(); }
 
   private:
@@ -139,7 +141,26 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
         MachineCommand cmd = event(inst.machine);
         perform(inst, before, cmd);
     }
+    void performCommand(Instance& inst, ProcessState before, MachineCommand cmd);
     void forget(Instance& inst);
+
+    // Dependencies (SupervisorDependencies.cpp). A start asked by an operator or autostart starts
+    // what the instance requires and wants first; it is held until what it is ordered after is ready.
+    struct DependencyGate {
+        enum class Kind { Go, Wait, Fail } kind = Kind::Go;
+        std::string why;  // "waiting for db (STARTING)", "dependency failed: db (FATAL)"
+    };
+    DependencyGate dependencyGate(const Instance& inst) const;
+    void startWithDependencies(const std::string& name);
+    void requestStart(Instance& inst, bool asked);
+    // A stop of something others require: they stop first, each once what requires it is down.
+    void stopWithDependents(const std::string& name);
+    // After each event of `name`: release or fail the held starts waiting on it, and the stops
+    // waiting for its dependents. A worklist, so a chain of 10,000 services does not recurse.
+    void reviewDependencies(const std::string& name);
+    void reviewHeldStart(const std::string& name);
+    void reviewStop(const std::string& name);
+    bool isUp(const Instance& inst) const;  // a process lives, or a start is coming
     // numprocs 1 <-> N: index 0 takes its new name ("web" <-> "web@0"); its process, state and tail stay.
     void renameInstance(Instance& inst, const std::string& to);
     void spawn(Instance& inst);
@@ -195,13 +216,20 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
     OomKillWatch oomKills_;  // the memory cgroup's OOM-kill counter, read at start and at SIGKILL exits
     DaemonState daemonState_ = DaemonState::Starting;
 
-    // Shutdown: the instances still to stop, by priority level, highest first. A level is stopped
-    // once every higher one is empty; then the orphans nobody owns are killed.
+    DependencyIndex deps_;
+    std::set<std::string> stopAfterDependents_;  // stops waiting for what requires them to be down
+    std::vector<std::string> dependencyQueue_;   // instances whose dependents are to be reviewed
+    bool reviewingDependencies_ = false;
+
+    // Shutdown: the instances still to stop, by level: dependents before what they depend on (the
+    // stop rank), then by descending priority. A level is stopped once every earlier one is empty;
+    // then the orphans nobody owns are killed.
     bool shuttingDown_ = false;
     bool advancing_ = false;
     std::function<void()> onShutdownDone_;
-    std::map<int, std::set<std::string>, std::greater<int>> shutdownPending_;
-    std::optional<int> levelStopped_;
+    using StopLevel = std::pair<unsigned, int>;  // (stop rank, -priority): ascending
+    std::map<StopLevel, std::set<std::string>> shutdownPending_;
+    std::optional<StopLevel> levelStopped_;
     bool orphansKilled_ = false;
     std::optional<TimePoint> orphanDeadline_;
 };

@@ -153,11 +153,12 @@ void Supervisor::start(const std::string& name) {
     if (before == ProcessState::Starting || before == ProcessState::Running)
         throw ControlError(ControlError::Kind::AlreadyRunning,
                            name + " is already " + std::string(toString(before)));
-    handle(inst, [&](ProcessMachine& m) { return m.start(clock_.now()); });
+    startWithDependencies(name);
 }
 
 void Supervisor::stop(const std::string& name) {
     Instance& inst = getOrThrow(name);
+    if (!deps_.requiredBy(name).empty()) return stopWithDependents(name);
     gate_.remove(name);
     armTimer();
     handle(inst, [&](ProcessMachine& m) { return m.stop(clock_.now()); });
@@ -166,10 +167,10 @@ void Supervisor::stop(const std::string& name) {
 void Supervisor::restart(const std::string& name) {
     Instance& inst = getOrThrow(name);
     refuseWhenGoing(shuttingDown_, inst.machine, name);
-    if (inst.machine.hasProcess()) {
-        gate_.remove(name);
-        armTimer();
-    }
+    if (!inst.machine.hasProcess()) return startWithDependencies(name);
+    gate_.remove(name);
+    armTimer();
+    stopAfterDependents_.erase(name);
     handle(inst, [&](ProcessMachine& m) { return m.restart(clock_.now()); });
 }
 
@@ -257,6 +258,7 @@ ReloadResult Supervisor::reload() {
     }
     std::vector<ServiceSpec> old = std::move(config_.services);
     config_ = std::move(next);
+    deps_.rebuild(config_.services);
     ConfigDiff diff = diffInstances(old, config_.services);
     const auto now = clock_.now();
 
@@ -326,11 +328,19 @@ ReloadResult Supervisor::reload() {
     }
     if (!created.empty())
         for (auto* o : std::vector<ControlObserver*>(observers_)) o->onProcessesAdded(created);
-    for (auto& name : created) {
+    for (auto& name : deps_.startOrder(created)) {
         Instance* inst = find(name);
         if (!inst || !inst->machine.spec().autostart) continue;
-        handle(*inst, [&](ProcessMachine& m) { return m.start(now); });
+        if (deps_.empty())
+            handle(*inst, [&](ProcessMachine& m) { return m.start(now); });
+        else
+            startWithDependencies(name);
     }
+    // The edges changed: a held start may now wait for something else, or for nothing.
+    std::vector<std::string> held;
+    for (auto& [name, inst] : instances_)
+        if (inst->machine.startHeld()) held.push_back(name);
+    for (const auto& name : held) reviewHeldStart(name);
     retryFailedLogs();
     armTimer();
     result.ok = true;
@@ -351,10 +361,12 @@ void Supervisor::beginShutdown(std::function<void()> onDone) {
     shuttingDown_ = true;
     onShutdownDone_ = std::move(onDone);
     setDaemonState(DaemonState::Stopping);
-    spdlog::info("shutting down: stopping {} by descending priority",
-                 countOf(instances_.size(), "process", "processes"));
+    spdlog::info(
+        "shutting down: stopping {}{}", countOf(instances_.size(), "process", "processes"),
+        deps_.empty() ? " by descending priority" : ", dependents first, then by descending priority");
     const auto now = clock_.now();
-    for (auto& [name, inst] : instances_) shutdownPending_[inst->machine.spec().priority].insert(name);
+    for (auto& [name, inst] : instances_)
+        shutdownPending_[{deps_.stopRank(name), -inst->machine.spec().priority}].insert(name);
     // Every instance learns first that nothing may start again, so no stop below can be followed by a
     // restart, a replacement or an admission from the ForkGate.
     advancing_ = true;
