@@ -86,13 +86,52 @@ void randomizeField(ServiceSpec& s, std::mt19937_64& rng, int field) {
             s.priority = pickFrom(rng, p);
             break;
         }
+        case 9: {
+            // Edges only to names earlier in kNames: the graph stays acyclic, as the loader ensures.
+            s.required.clear(), s.wanted.clear(), s.after.clear();
+            for (const char* other : kNames) {
+                if (std::string(other) >= s.name) break;
+                std::string target = other;
+                if (uniform(rng, 0, 3) == 0) target += "@" + std::to_string(uniform(rng, 0, 1));
+                const DependencyRef ref{target, SourceLocation{"sim.yaml", 2, 3}};
+                switch (uniform(rng, 0, 5)) {
+                    case 0:
+                        s.required.push_back(ref);
+                        break;
+                    case 1:
+                        s.wanted.push_back(ref);
+                        break;
+                    case 2:
+                        s.after.push_back(ref);
+                        break;
+                    default:
+                        break;
+                }
+            }
+            break;
+        }
+        case 10: {
+            // A oneshot is done when a live process exits 0; a notify service is never ready here (the
+            // fake sends no READY=1), so it meets ready_timeout.
+            s.type = uniform(rng, 0, 5) == 0 ? ServiceType::Oneshot : ServiceType::Simple;
+            s.ready.kind = s.type == ServiceType::Simple && uniform(rng, 0, 7) == 0 ? ProbeKind::Notify
+                                                                                    : ProbeKind::Started;
+            const milliseconds t[] = {milliseconds(500), seconds(2), seconds(90)};
+            s.readyTimeout = pickFrom(rng, t);
+            if (s.type == ServiceType::Oneshot && s.restart == RestartMode::Always)
+                s.restart = RestartMode::OnFailure;
+            break;
+        }
     }
 }
+// ChangeField picks among the first kFields (named scenarios pin their field by `value % kFields`);
+// the dependency and readiness fields change through Mutation::Dependencies.
 constexpr int kFields = 9;
+constexpr int kAllFields = 11;
 
 ServiceSpec randomService(const std::string& name, std::mt19937_64& rng) {
     ServiceSpec s = makeService(name, "sleeper");
-    for (int f = 0; f < kFields; ++f) randomizeField(s, rng, f);
+    for (int f = 0; f < kAllFields; ++f) randomizeField(s, rng, f);
     s.numprocs = static_cast<unsigned>(uniform(rng, 1, 4));
     return s;
 }
@@ -140,7 +179,21 @@ std::string describe(const ServiceSpec& s) {
       << "ms, restart: " << toString(s.restart) << ", start_retries: " << s.startRetries
       << ", backoff: " << s.backoff.initial.count() << "ms.." << s.backoff.max.count()
       << "ms, autostart: " << (s.autostart ? "true" : "false")
-      << ", kill_group: " << (s.killGroup ? "true" : "false") << "}";
+      << ", kill_group: " << (s.killGroup ? "true" : "false");
+    if (s.type == ServiceType::Oneshot) o << ", type: oneshot";
+    if (s.ready.kind != ProbeKind::Started) o << ", ready: " << toString(s.ready.kind);
+    if (s.type == ServiceType::Oneshot || s.ready.kind != ProbeKind::Started)
+        o << ", ready_timeout: " << s.readyTimeout.count() << "ms";
+    auto list = [&](const char* key, const std::vector<DependencyRef>& refs) {
+        if (refs.empty()) return;
+        o << ", " << key << ": [";
+        for (std::size_t i = 0; i < refs.size(); ++i) o << (i ? ", " : "") << refs[i].name;
+        o << "]";
+    };
+    list("requires", s.required);
+    list("wants", s.wanted);
+    list("after", s.after);
+    o << "}";
     return o.str();
 }
 
@@ -165,6 +218,9 @@ std::string describe(const Op& op) {
             case Op::Mutation::SetEnvironment:
                 return "environment SIM=" + std::to_string(op.value) + " on service #" +
                        std::to_string(op.pick);
+            case Op::Mutation::Dependencies:
+                return "dependencies and readiness on service #" + std::to_string(op.pick) + " (seed " +
+                       std::to_string(op.value) + ")";
         }
         return std::string("?");
     };
@@ -234,7 +290,7 @@ Scenario generate(std::uint64_t seed, std::size_t steps) {
             op.kind = Op::Kind::Signal, op.pattern = pickPattern(rng), op.value = pickFrom(rng, sigs);
         } else if (r < 330) {
             op.kind = Op::Kind::Reload;
-            op.mutation = static_cast<Op::Mutation>(uniform(rng, 0, 7));
+            op.mutation = static_cast<Op::Mutation>(uniform(rng, 0, 8));
             op.value =
                 op.mutation == Op::Mutation::SetNumprocs ? uniform(rng, 1, 4) : uniform(rng, 0, 1 << 20);
         } else if (r < 340) {
@@ -471,6 +527,13 @@ class Run {
                 if (!services.empty())
                     services[op.pick % services.size()].environment["SIM"] = std::to_string(op.value);
                 break;
+            case Op::Mutation::Dependencies:
+                if (!services.empty()) {
+                    auto& s = services[op.pick % services.size()];
+                    randomizeField(s, rng, 9);
+                    randomizeField(s, rng, 10);
+                }
+                break;
         }
         sortServices();
     }
@@ -682,6 +745,22 @@ class Run {
                 fail("(h) countIn(" + std::string(toString(state)) + ") is " +
                      std::to_string(sup_->countIn(state)) + ", but " + std::to_string(counted) +
                      " instances are in it");
+        }
+        // (i) a held start waits for something: an instance it is ordered after that is coming and
+        // not ready yet. Otherwise it would wait forever.
+        for (auto& name : names) {
+            const auto& m = *sup_->view(name)->machine;
+            if (!m.startHeld()) continue;
+            bool waiting = false;
+            for (const auto& dep : sup_->dependencies().orderedAfter(name)) {
+                auto dv = sup_->view(dep);
+                if (!dv || dv->machine->isReady() || dv->machine->removing()) continue;
+                const auto st = dv->machine->state();
+                waiting = waiting || dv->machine->startHeld() || st == ProcessState::Starting ||
+                          st == ProcessState::Backoff ||
+                          (st == ProcessState::Stopping && dv->machine->wantsStartAfterStop());
+            }
+            if (!waiting) fail("(i) " + name + " holds a start with nothing to wait for: " + m.reason());
         }
         // No pipe is leaked: each instance holds the pipes of one spawn at most.
         if (host_.openTokens() > names.size())

@@ -48,6 +48,7 @@ struct Op {
         Priority,
         SetNumprocs,
         SetEnvironment,  // SIM=value in the environment: what the exec depends on, so a restart
+        Dependencies,    // new requires/wants/after edges, type and ready kind for one service
     };
     Kind kind = Kind::Advance;
     std::string pattern;
