@@ -44,7 +44,17 @@ constexpr std::size_t kReadChunk = 64 * 1024;  // per wake-up, so one chatty chi
 // behind that keeps writing cannot hold the loop longer than that.
 constexpr std::size_t kDrainLimit = 512 * 1024;
 
-enum { kExec = 0, kOut = 1, kErr = 2 };
+// Notify datagrams per wake-up (the rest wait for the next turn), and what closeOutput() still delivers:
+// the queue holds about 10 (net.unix.max_dgram_qlen), but senders blocked on it refill it as it drains.
+constexpr int kNotifyPerWakeup = 64;
+constexpr int kNotifyDrainLimit = 256;
+
+enum { kExec = 0, kOut = 1, kErr = 2, kNotify = 3 };
+
+// Where a spawn's NOTIFY_SOCKET lives: named after the daemon and the token, so `ss -xlp` tells whose it is.
+std::string notifySocketName(ProcessHost::Token token) {
+    return "supervisord/" + std::to_string(::getpid()) + "/notify/" + std::to_string(token);
+}
 }  // namespace
 
 RealProcessHost::RealProcessHost(EventLoop& loop, Launcher& launcher) : loop_(loop), launcher_(launcher) {
@@ -69,7 +79,7 @@ RealProcessHost::RealProcessHost(EventLoop& loop, Launcher& launcher) : loop_(lo
 RealProcessHost::~RealProcessHost() {
     loop_.remove(timer_.fd());
     for (auto& [token, io] : io_)
-        for (int which : {kExec, kOut, kErr}) close(io, which);
+        for (int which : {kExec, kOut, kErr, kNotify}) close(io, which);
 }
 
 void RealProcessHost::watch(Token token, UniqueFd& slot, UniqueFd fd, int which) {
@@ -78,8 +88,10 @@ void RealProcessHost::watch(Token token, UniqueFd& slot, UniqueFd fd, int which)
 }
 
 ProcessHost::Spawned RealProcessHost::spawn(Token token, const SpawnRequest& request, bool separateStderr,
-                                            bool /*notifySocket: not yet*/) {
+                                            bool notifySocket) {
     Spawned out;
+    // A token names one spawn: never two sets of pipes, and the notify socket's name is free again.
+    closeOutput(token);
     std::optional<OutputPipe> outPipe, errPipe;
     try {
         outPipe = OutputPipe::create();
@@ -89,6 +101,20 @@ ProcessHost::Spawned RealProcessHost::spawn(Token token, const SpawnRequest& req
         return out;
     }
     SpawnRequest req = request;
+    std::optional<NotifySocket> notify;
+    if (notifySocket) {
+        try {
+            notify.emplace(notifySocketName(token));
+        } catch (const std::system_error& e) {
+            out.error = SpawnError{"socket", e.code().value(), "for NOTIFY_SOCKET"};
+            return out;
+        }
+        // Ours replaces whatever the environment says (the daemon's own socket never gets this far).
+        std::erase_if(req.env, [](const std::string& entry) {
+            return entry.compare(0, entry.find('='), "NOTIFY_SOCKET") == 0;
+        });
+        req.env.push_back("NOTIFY_SOCKET=" + notify->address());
+    }
     req.stdoutFd = outPipe->writeEnd.get();
     req.stderrFd = errPipe ? errPipe->writeEnd.get() : outPipe->writeEnd.get();
     SpawnResult res = launcher_.spawn(req);
@@ -98,16 +124,28 @@ ProcessHost::Spawned RealProcessHost::spawn(Token token, const SpawnRequest& req
     }
     out.pid = res.pid;
     if (res.pidfd) pidfds_[res.pid] = std::move(res.pidfd);
-    closeOutput(token);  // a token names one spawn; never two sets of pipes
     Io& io = io_[token];
     if (res.execStatus) watch(token, io.execStatus, std::move(res.execStatus), kExec);
     watch(token, io.out, std::move(outPipe->readEnd), kOut);
     if (errPipe) watch(token, io.err, std::move(errPipe->readEnd), kErr);
+    if (notify) {
+        io.notify = std::move(notify);
+        loop_.add(io.notify->fd(), EPOLLIN, [this, token](std::uint32_t) {
+            int delivered = 0;
+            while (delivered < kNotifyPerWakeup && deliverNotify(token)) ++delivered;
+        });
+    }
     // The write ends close when this returns: only the child holds them, so EOF means it is gone.
     return out;
 }
 
 void RealProcessHost::close(Io& io, int which) {
+    if (which == kNotify) {
+        if (!io.notify) return;
+        loop_.remove(io.notify->fd());
+        io.notify.reset();
+        return;
+    }
     UniqueFd& fd = which == kExec ? io.execStatus : which == kOut ? io.out : io.err;
     if (!fd) return;
     loop_.remove(fd.get());
@@ -130,6 +168,18 @@ bool RealProcessHost::readChunk(Token token, Io& io, int which) {
     close(io, which);
     if (events_) events_->onOutputClosed(token, stream);
     return false;
+}
+
+bool RealProcessHost::deliverNotify(Token token) {
+    // Looked up afresh each time: handling a datagram may close this token's socket, or spawn.
+    auto it = io_.find(token);
+    if (it == io_.end() || !it->second.notify) return false;
+    auto received = it->second.notify->receive();
+    if (!received) return false;
+    if (received->datagram && events_) events_->onNotify(token, *received->datagram);
+    return true;
+    // The fds it carried close here, after it and every datagram before it were handled: that is the
+    // moment a BARRIER=1 sender (systemd-notify) waits for.
 }
 
 void RealProcessHost::onReadable(Token token, int which) {
@@ -163,11 +213,16 @@ void RealProcessHost::flushExecStatus(Token token) {
 }
 
 void RealProcessHost::closeOutput(Token token) {
-    auto it = io_.find(token);
-    if (it == io_.end()) return;
-    Io& io = it->second;
+    if (io_.find(token) == io_.end()) return;
     // The exec status first: it is the child's last word before anything it printed after exec.
     flushExecStatus(token);
+    // Then what the child reported (READY=1, STATUS=...), then what it printed last.
+    int delivered = 0;
+    while (delivered < kNotifyDrainLimit && deliverNotify(token)) ++delivered;
+    auto it = io_.find(token);  // handling a datagram may have closed the token's output already
+    if (it == io_.end()) return;
+    Io& io = it->second;
+    close(io, kNotify);
     // What the old process wrote last is still in the pipe: deliver it before closing.
     for (int which : {kOut, kErr}) {
         std::size_t read = 0;

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "os/EventLoop.h"
+#include "os/NotifySocket.h"
 #include "os/ProcessHost.h"
 #include "os/TimerFd.h"
 #include "os/UniqueFd.h"
@@ -33,12 +34,15 @@ class RealProcessHost final : public ProcessHost {
   private:
     struct Io {
         UniqueFd execStatus, out, err;
+        std::optional<NotifySocket> notify;
     };
     void watch(Token token, UniqueFd& slot, UniqueFd fd, int which);
     void onReadable(Token token, int which);  // 0 exec status, 1 stdout, 2 stderr
     // Reads one chunk; false once the pipe is closed (EOF or error).
     bool readChunk(Token token, Io& io, int which);
-    void close(Io& io, int which);
+    // Delivers one queued notify datagram; false when there is none (or no socket, or no token).
+    bool deliverNotify(Token token);
+    void close(Io& io, int which);  // 0..2 as above, 3 the notify socket
 
     EventLoop& loop_;
     Launcher& launcher_;

@@ -81,9 +81,9 @@ bool SpawnError::transient() const {
     // Short of memory is as passing at exec (kernel memory for the new image) or setuid (new credentials)
     // as it is at fork.
     if (stage == "fork" || stage == "exec" || stage == "setuid") return err == EAGAIN || err == ENOMEM;
-    // Out of file descriptors for the status or output pipes: as passing as a full process table, and
-    // treated alike (retried through the ForkGate, never counted as a failed start).
-    if (stage == "pipe") return err == EMFILE || err == ENFILE || err == ENOMEM;
+    // Out of file descriptors for the status or output pipes (or the notify socket): as passing as a full
+    // process table, and treated alike (retried through the ForkGate, never counted as a failed start).
+    if (stage == "pipe" || stage == "socket") return err == EMFILE || err == ENFILE || err == ENOMEM;
     return false;
 }
 

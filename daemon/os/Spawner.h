@@ -27,8 +27,8 @@ struct SpawnRequest {
 };
 
 struct SpawnError {
-    // "argv", "pipe", "fork" (in the parent, no child exists); "stdio", "setsid", "signals",
-    // "close_fds", "setgroups", "setgid", "setuid", "umask", "chdir", "exec" (in the child).
+    // "argv", "pipe", "socket" (NOTIFY_SOCKET), "fork" (in the parent, no child exists); "stdio", "setsid",
+    // "signals", "close_fds", "setgroups", "setgid", "setuid", "umask", "chdir", "exec" (in the child).
     std::string stage;
     int err = 0;
     std::string detail;  // what the stage acted on: the program, the directory, "uid 1000", ...

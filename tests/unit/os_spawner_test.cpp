@@ -286,6 +286,10 @@ TEST(SpawnError, TransientOnlyForResourceShortage) {
     EXPECT_FALSE((SpawnError{"fork", ENOENT, "x"}.transient()));
     EXPECT_FALSE((SpawnError{"chdir", ENOENT, "/x"}.transient()));
     EXPECT_FALSE((SpawnError{"setuid", EPERM, "uid 1000"}.transient()));
+    // Out of fds for the notify socket is as passing as out of fds for a pipe.
+    EXPECT_TRUE((SpawnError{"socket", EMFILE, "for NOTIFY_SOCKET"}.transient()));
+    EXPECT_TRUE((SpawnError{"pipe", ENFILE, "output pipe"}.transient()));
+    EXPECT_FALSE((SpawnError{"socket", EINVAL, "for NOTIFY_SOCKET"}.transient()));
 }
 
 TEST(SpawnError, DescribeWithoutDetail) {
