@@ -43,6 +43,11 @@ struct ProcessInfo {
     std::string sourceFile;          // where it is defined
     int sourceLine = 0;
     int priority = 0;
+    // Dependencies and readiness (config/REFERENCE.md). Requires/Wants/After as written in the
+    // config (services or instances); RequiredBy: the instances that require this one.
+    std::vector<std::string> required, wanted, after, requiredBy;
+    std::string readyState;    // "started", "waiting", "ready", "done", "" (see ProcessMachine)
+    std::string notifyStatus;  // the last STATUS= the service sent over its NOTIFY_SOCKET
 };
 
 struct ReloadResult {

@@ -306,6 +306,11 @@ std::vector<std::string> Supervisor::childEnvironment(const Instance& inst) cons
     env["SUPERVISOR_GROUP_NAME"] = inst.group;
     env["SUPERVISOR_PROCESS_INDEX"] = std::to_string(inst.index);
     for (auto& [k, v] : spec.environment) env[k] = v;
+    // As systemd: the child learns its watchdog period from WATCHDOG_USEC (sd_watchdog_enabled(3)).
+    // WATCHDOG_PID is left unset, which sd_watchdog_enabled accepts: the child's pid is not known
+    // before the fork, and the environment is built before it.
+    if (spec.watchdog.count() > 0)
+        env["WATCHDOG_USEC"] = std::to_string(std::chrono::microseconds(spec.watchdog).count());
     std::vector<std::string> out;
     out.reserve(env.size());
     for (auto& [k, v] : env) out.push_back(k + "=" + v);
@@ -342,7 +347,8 @@ void Supervisor::spawn(Instance& inst) {
     req.groups = spec.supplementaryGroups;
     req.umask = spec.umask;
     const auto token = ++nextToken_;
-    auto res = host_.spawn(token, req, spec.stderrTarget.kind != LogTarget::Kind::Stdout, false);
+    const bool notify = spec.ready.kind == ProbeKind::Notify || spec.watchdog.count() > 0;
+    auto res = host_.spawn(token, req, spec.stderrTarget.kind != LogTarget::Kind::Stdout, notify);
     if (res.error) {
         const auto& err = *res.error;
         if (err.transient()) {
@@ -373,6 +379,8 @@ void Supervisor::spawn(Instance& inst) {
     inst.pid = res.pid;
     inst.pgid = res.pid;  // the child called setsid(): its pid is its process group
     inst.token = token;
+    inst.notifyStatus.clear();
+    inst.foreignNotifyWarned = false;
     byPid_[inst.pid] = inst.name;
     byToken_[token] = inst.name;
     inst.out.sink->setPid(inst.pid);

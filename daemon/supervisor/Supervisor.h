@@ -120,6 +120,8 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
         // retried at SIGUSR1, reload and the next start. Output meanwhile is kept only in memory.
         std::string logError;
         std::optional<TimePoint> queuedDeadline;
+        std::string notifyStatus;                      // the current spawn's last STATUS=
+        bool foreignNotifyWarned = false;              // a notify message from another process was logged
         ProcessState counted = ProcessState::Stopped;  // the state stateCounts_ has it in
         Stream out, err;
     };
@@ -184,7 +186,7 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
     void onOutput(os::ProcessHost::Token token, os::Stream stream, std::string_view data) override;
     void onOutputClosed(os::ProcessHost::Token token, os::Stream stream) override;
     void onExecStatus(os::ProcessHost::Token token, const std::optional<os::SpawnError>& error) override;
-    void onNotify(os::ProcessHost::Token, const os::NotifyDatagram&) override {}
+    void onNotify(os::ProcessHost::Token token, const os::NotifyDatagram& datagram) override;
     void onTimer() override;
 
     os::ProcessHost& host_;

@@ -90,6 +90,13 @@ ProcessInfo Supervisor::infoOf(const Instance& inst) const {
     info.sourceFile = m.spec().where.file;
     info.sourceLine = m.spec().where.line;
     info.priority = m.spec().priority;
+    for (const auto& [refs, into] :
+         {std::pair{&m.spec().required, &info.required}, std::pair{&m.spec().wanted, &info.wanted},
+          std::pair{&m.spec().after, &info.after}})
+        for (const auto& ref : *refs) into->push_back(ref.name);
+    info.requiredBy = deps_.requiredBy(inst.name);
+    info.readyState = m.readyState();
+    info.notifyStatus = inst.notifyStatus;
     return info;
 }
 
