@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "ConfigMerge.h"
+#include "DependencyGraph.h"
 #include "DocumentLimits.h"
 #include "DocumentReader.h"
 #include "TextFile.h"
@@ -50,6 +51,7 @@ void readOne(const std::string& file, const std::string& text, IssueList& issues
 
 Config finish(IssueList& issues, ConfigMerge&& merge) {
     Config config = std::move(merge).finish();
+    checkDependencies(config, issues);  // across files: names may point into any of them
     if (!issues.empty()) throw ConfigError(ordered(issues.take()));
     return config;
 }

@@ -21,6 +21,21 @@ std::optional<LogTarget> readLogTarget(const ReadContext& ctx, const Field& f, b
 // `backoff: {initial, max, reset_after}`, checked initial <= max.
 std::optional<BackoffSpec> readBackoff(const ReadContext& ctx, const Field& f);
 
+// The longest `log_line` pattern accepted: std::regex matches recursively, so a pattern's size bounds
+// the stack a match may take.
+inline constexpr std::size_t kMaxLogLinePatternBytes = 1024;
+
+// `ready:`: started, notify, or {tcp|http|exec|log_line: ..., interval, timeout, status}.
+std::optional<ProbeSpec> readReady(const ReadContext& ctx, const Field& f);
+
+// `health:`: {tcp|http|exec: ..., interval, timeout, failures, status}; log_line is refused.
+std::optional<ProbeSpec> readHealth(const ReadContext& ctx, const Field& f);
+
+// `requires:`, `wants:`, `after:`: a list of service ("db") or instance ("db@0") names, or one name.
+// Only the form is checked here; that the names exist is checked once every file is read
+// (DependencyGraph.h).
+std::optional<std::vector<DependencyRef>> readDependencyList(const ReadContext& ctx, const Field& f);
+
 // `umask:` always octal, like systemd's UMask= ("022", 022, "0o22").
 std::optional<mode_t> readUmask(const ReadContext& ctx, const Field& f);
 

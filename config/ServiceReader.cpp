@@ -9,10 +9,35 @@ namespace sup::config {
 
 const std::vector<std::string>& serviceKeys() {
     static const std::vector<std::string> keys = {
-        "command",       "directory", "user",        "group",        "environment",        "environment_file",
-        "umask",         "numprocs",  "autostart",   "restart",      "success_exit_codes", "start_seconds",
-        "start_retries", "backoff",   "stop_signal", "stop_timeout", "kill_group",         "priority",
-        "stdout",        "stderr",    "timestamps",
+        "command",
+        "directory",
+        "user",
+        "group",
+        "environment",
+        "environment_file",
+        "umask",
+        "numprocs",
+        "autostart",
+        "restart",
+        "success_exit_codes",
+        "start_seconds",
+        "start_retries",
+        "backoff",
+        "stop_signal",
+        "stop_timeout",
+        "kill_group",
+        "priority",
+        "stdout",
+        "stderr",
+        "timestamps",
+        "type",
+        "ready",
+        "ready_timeout",
+        "watchdog",
+        "health",
+        "requires",
+        "wants",
+        "after",
     };
     return keys;
 }
@@ -81,6 +106,30 @@ void checkPerInstanceFile(const ReadContext& ctx, const MapFields& fields, const
                   ", so each instance needs its own file: put {name} in the path (e.g. /var/log/{name}.log)");
 }
 
+std::optional<ServiceType> readType(const ReadContext& ctx, const Field& f) {
+    auto word = readChoice(ctx, f, {"simple", "oneshot"});
+    if (!word) return std::nullopt;
+    return *word == "oneshot" ? ServiceType::Oneshot : ServiceType::Simple;
+}
+
+// The rules between type, restart, ready and watchdog (each key is valid on its own).
+void checkReadiness(const ReadContext& ctx, const MapFields& fields, const ServiceSpec& spec) {
+    if (spec.type == ServiceType::Oneshot) {
+        const Field* restart = fields.find("restart");
+        if (restart && spec.restart == RestartMode::Always)
+            ctx.error(restart->value, restart->path,
+                      "restart: always does not go with type: oneshot (a oneshot is done when it exits "
+                      "successfully); use on-failure (its default) or never");
+        if (const Field* ready = fields.find("ready"))
+            ctx.error(ready->key, ready->path,
+                      "ready does not go with type: oneshot: a oneshot is ready when it exits successfully");
+    }
+    const Field* watchdog = fields.find("watchdog");
+    if (watchdog && spec.watchdog.count() > 0 && spec.ready.kind != ProbeKind::Notify)
+        ctx.error(watchdog->key, watchdog->path,
+                  "watchdog needs ready: notify (the service sends WATCHDOG=1 on its $NOTIFY_SOCKET)");
+}
+
 }  // namespace
 
 ServiceSpec readService(const ReadContext& ctx, const Field& entry) {
@@ -144,7 +193,26 @@ ServiceSpec readService(const ReadContext& ctx, const Field& entry) {
     with("stdout", [&](const Field& f) { set(spec.stdoutTarget, readLogTarget(ctx, f, false)); });
     with("stderr", [&](const Field& f) { set(spec.stderrTarget, readLogTarget(ctx, f, true)); });
     with("timestamps", [&](const Field& f) { set(spec.timestamps, readBool(ctx, f)); });
+    with("type", [&](const Field& f) { set(spec.type, readType(ctx, f)); });
+    // A oneshot's run is its start: by default a failed run is retried, a successful one is done.
+    if (spec.type == ServiceType::Oneshot && !fields.find("restart")) spec.restart = RestartMode::OnFailure;
+    with("ready", [&](const Field& f) { set(spec.ready, readReady(ctx, f)); });
+    with("ready_timeout", [&](const Field& f) {
+        auto d = readDuration(ctx, f);
+        if (d && d->count() == 0)
+            ctx.error(f.value, f.path, "must be more than 0 (use infinity to wait for ever)");
+        else
+            set(spec.readyTimeout, d);
+    });
+    with("watchdog", [&](const Field& f) { set(spec.watchdog, readDuration(ctx, f)); });
+    with("health", [&](const Field& f) {
+        if (auto probe = readHealth(ctx, f)) spec.health = std::move(*probe);
+    });
+    with("requires", [&](const Field& f) { set(spec.required, readDependencyList(ctx, f)); });
+    with("wants", [&](const Field& f) { set(spec.wanted, readDependencyList(ctx, f)); });
+    with("after", [&](const Field& f) { set(spec.after, readDependencyList(ctx, f)); });
 
+    checkReadiness(ctx, fields, spec);
     checkPerInstanceFile(ctx, fields, "stdout", spec.stdoutTarget, spec.numprocs);
     checkPerInstanceFile(ctx, fields, "stderr", spec.stderrTarget, spec.numprocs);
     return spec;
