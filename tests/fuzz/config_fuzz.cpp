@@ -1,10 +1,12 @@
 // Configuration loading from YAML bytes, as `supervisord --check` does it: up to four files (NUL
 // separates them) read and merged in order, then the preflight warnings, every issue formatted.
-// Nothing but ConfigError may leave the loader.
+// Nothing but ConfigError may leave the loader; an accepted configuration's dependency graph is
+// well-formed.
 #include <string>
 #include <vector>
 
 #include "ConfigLoader.h"
+#include "DependencyGraph.h"
 #include "FuzzInput.h"
 #include "Preflight.h"
 
@@ -20,6 +22,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (const auto& service : config.services)
             if (service.numprocs == 0 || service.instanceNames().size() != service.numprocs)
                 sup::fuzz::fail();
+        // An accepted configuration's graph only names its own services.
+        const auto graph = dependencyGraph(config);
+        for (const auto& [name, deps] : graph)
+            for (const auto& other : deps.orderedAfter)
+                if (other == name || !graph.contains(other)) sup::fuzz::fail();
     } catch (const ConfigError& e) {
         if (e.issues().empty()) sup::fuzz::fail();
         for (const auto& issue : e.issues()) (void)formatIssue(issue);
