@@ -120,4 +120,34 @@ services:
     EXPECT_EQ(daemon->stateOf("drop"), "RUNNING");
 }
 
+TEST_F(Reload, ADependencyCycleIsRefusedAndChangesNothing) {
+    pid_t keep = daemon->pidOf("keep"), change = daemon->pidOf("change");
+    // A valid edit of one file, and a second file whose services wait for each other.
+    writeFile(conf / "services.yaml", R"(
+services:
+  keep:
+    command: ["/bin/sleep", "1001"]
+    start_seconds: 0s
+    requires: [a]
+  change:
+    command: ["/bin/sleep", "2002"]
+    start_seconds: 0s
+)");
+    writeFile(conf / "more.yaml", R"(
+services:
+  a: {command: ["/bin/sleep", "1004"], after: [b]}
+  b: {command: ["/bin/sleep", "1005"], requires: [a]}
+)");
+    auto r = daemon->ctl({"reload"});
+    EXPECT_EQ(r.exitCode, 1) << r.out << r.err;
+    const std::string said = r.out + r.err;
+    EXPECT_NE(said.find("more.yaml:3:48: services.a.after: dependency cycle: a -> b ("), std::string::npos)
+        << said;
+    EXPECT_NE(said.find("more.yaml:4:51)"), std::string::npos) << said;
+    EXPECT_EQ(daemon->pidOf("keep"), keep);
+    EXPECT_EQ(daemon->pidOf("change"), change);
+    EXPECT_EQ(daemon->stateOf("drop"), "RUNNING");
+    EXPECT_EQ(daemon->stateOf("a"), "");  // not added
+}
+
 }  // namespace
