@@ -246,6 +246,7 @@ std::optional<ProbeSpec> readHealth(const ReadContext& ctx, const Field& f) {
 }
 
 std::optional<std::vector<DependencyRef>> readDependencyList(const ReadContext& ctx, const Field& f) {
+    if (f.value.IsNull()) return std::vector<DependencyRef>{};  // `requires:` with every item commented out
     auto items = listItems(ctx, f, true);
     if (!items) return std::nullopt;
     std::vector<DependencyRef> refs;

@@ -31,7 +31,8 @@ std::optional<ProbeSpec> readReady(const ReadContext& ctx, const Field& f);
 // `health:`: {tcp|http|exec: ..., interval, timeout, failures, status}; log_line is refused.
 std::optional<ProbeSpec> readHealth(const ReadContext& ctx, const Field& f);
 
-// `requires:`, `wants:`, `after:`: a list of service ("db") or instance ("db@0") names, or one name.
+// `requires:`, `wants:`, `after:`: a list of service ("db") or instance ("db@0") names, or one name;
+// nothing (`requires:` alone) is an empty list.
 // Only the form is checked here; that the names exist is checked once every file is read
 // (DependencyGraph.h).
 std::optional<std::vector<DependencyRef>> readDependencyList(const ReadContext& ctx, const Field& f);

@@ -273,6 +273,7 @@ TEST(ConfigDependencies, DependencyNameForms) {
         errorOf(web("    after: [{db: 1}]\n")),
         "bad.yaml:4:13: services.web.after[0]: expected a service name (db) or an instance name (db@0), got "
         "a map");
+    EXPECT_TRUE(webSpec("    requires:\n    after: []\n").required.empty());
     EXPECT_EQ(errorOf(web("    wants: {db: 1}\n")),
               "bad.yaml:4:12: services.web.wants: expected a list, got a map");
 }
