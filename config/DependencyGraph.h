@@ -41,6 +41,12 @@ struct ServiceDependencies {
 // out (checkDependencies reports them).
 std::map<std::string, ServiceDependencies> dependencyGraph(const Config& config);
 
+// Every service name in an order that starts each one after its orderedAfter (requires + after);
+// among the services free to go, lower priority first, then by name (Kahn's algorithm). Stopping
+// goes in the reverse order. Services on a cycle (only in a configuration checkDependencies
+// refused) come last, by priority.
+std::vector<std::string> startOrder(const Config& config);
+
 // Reports unknown names (with a did-you-mean), instance indexes out of range, self-references, and
 // each cycle of the ordering graph (requires + after; wants does not order) once, with every edge and
 // the file:line:column of the list item that makes it.
