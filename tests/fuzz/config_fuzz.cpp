@@ -2,6 +2,7 @@
 // separates them) read and merged in order, then the preflight warnings, every issue formatted.
 // Nothing but ConfigError may leave the loader; an accepted configuration's dependency graph is
 // well-formed.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (const auto& [name, deps] : graph)
             for (const auto& other : deps.orderedAfter)
                 if (other == name || !graph.contains(other)) sup::fuzz::fail();
+        // ... and startOrder() lists each service once, after the services it waits for.
+        const auto order = startOrder(config);
+        if (order.size() != config.services.size()) sup::fuzz::fail();
+        std::map<std::string, std::size_t> position;
+        for (std::size_t i = 0; i < order.size(); ++i) position[order[i]] = i;
+        for (const auto& [name, deps] : graph)
+            for (const auto& other : deps.orderedAfter)
+                if (position.at(other) > position.at(name)) sup::fuzz::fail();
     } catch (const ConfigError& e) {
         if (e.issues().empty()) sup::fuzz::fail();
         for (const auto& issue : e.issues()) (void)formatIssue(issue);
