@@ -145,7 +145,7 @@ std::vector<const Edge*> cycleThrough(std::size_t start, const std::vector<std::
                 closing = Step{v, &e};
                 break;
             }
-            if (e.to != start && reachedBy.emplace(e.to, Step{v, &e}).second) queue.push_back(e.to);
+            if (reachedBy.emplace(e.to, Step{v, &e}).second) queue.push_back(e.to);
         }
     }
     std::vector<const Edge*> path;
