@@ -79,7 +79,7 @@ pass "${deb##*/}"
 
 step "control fields"
 fields=$(dpkg-deb -f "$deb")
-for dep in libsdbus-c\\+\\+1 libyaml-cpp0\\.7 libspdlog1\\.10 libsystemd0 'default-dbus-system-bus \| dbus-system-bus'; do
+for dep in libsdbus-c\\+\\+1 libyaml-cpp0\\.7 libspdlog1\\.10 libsystemd0 libcurl4 'default-dbus-system-bus \| dbus-system-bus'; do
     expect_contains "$(sed -n 's/^Depends: //p' <<<"$fields")" "(^|, )$dep" "Depends"
 done
 depends=$(sed -n 's/^Depends: //p' <<<"$fields")
