@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <optional>
@@ -23,8 +24,12 @@ namespace sup::os {
 namespace {
 
 // "Connection refused" -> "connection refused": details read as the end of a sentence
-// ("health check failed 3 times: connection refused").
+// ("health check failed 3 times: connection refused"). Names stay: "SSL connect error", "OpenSSL/3.0: ...".
 std::string lowerFirst(std::string text) {
+    const std::size_t wordEnd = std::min(text.find(' '), text.size());
+    for (std::size_t i = 1; i < wordEnd; ++i) {
+        if (!std::islower(static_cast<unsigned char>(text[i])) && text[i] != '\'') return text;
+    }
     if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
     return text;
 }
@@ -64,6 +69,7 @@ struct RealProbeRunner::Attempt {
     CURL* easy = nullptr;
     int httpStatus = 200;
     bool bodyStarted = false;
+    std::array<char, CURL_ERROR_SIZE> errorBuffer{};
 };
 
 RealProbeRunner::RealProbeRunner(EventLoop& loop) : loop_(loop) {
@@ -83,9 +89,15 @@ RealProbeRunner::RealProbeRunner(EventLoop& loop) : loop_(loop) {
         } else {
             long osError = 0;
             curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &osError);
-            result.detail = code == CURLE_COULDNT_CONNECT && osError != 0
-                                ? errnoText(static_cast<int>(osError))
-                                : lowerFirst(curl_easy_strerror(code));
+            // curl's own message says what went wrong with this transfer ("Could not resolve host: db",
+            // "SSL certificate problem: self-signed certificate"); its generic text for the code is the
+            // fallback. A refused connect is the errno alone: curl's message has the milliseconds it took.
+            if (code == CURLE_COULDNT_CONNECT && osError != 0)
+                result.detail = errnoText(static_cast<int>(osError));
+            else if (attempt->errorBuffer[0] != '\0')
+                result.detail = lowerFirst(attempt->errorBuffer.data());
+            else
+                result.detail = lowerFirst(curl_easy_strerror(code));
         }
         finish(*attempt, std::move(result));
     });
@@ -199,6 +211,7 @@ void RealProbeRunner::startHttp(Attempt& attempt, const ProbeSpec& spec) {
     };
     set(curl_easy_setopt(easy, CURLOPT_URL, spec.url.c_str()));
     set(curl_easy_setopt(easy, CURLOPT_PRIVATE, &attempt));
+    set(curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, attempt.errorBuffer.data()));
     set(curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L));
     // At least 1 ms: 0 would mean "no time limit" to curl.
     set(curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, std::max(1L, static_cast<long>(spec.timeout.count()))));

@@ -139,6 +139,7 @@ class HttpServer {
                 ssize_t n = ::read(conn.get(), buf, sizeof buf);
                 if (n <= 0) break;
                 request.append(buf, static_cast<std::size_t>(n));
+                if (request[0] == '\x16') break;  // a TLS handshake: no HTTP request will come
             }
             {
                 std::lock_guard lock(mutex_);
@@ -348,10 +349,21 @@ TEST_F(ProbeRunnerHttp, ServerThatNeverAnswersTimesOut) {
     EXPECT_LT(took, 5s);
 }
 
+TEST_F(ProbeRunnerHttp, HttpsSpeaksTlsAndFailsAgainstPlainHttp) {
+    HttpServer server = HttpServer::answering(response(200, "OK"));
+    std::string url = server.url();
+    url.replace(0, 4, "https");
+    ProbeResult result = probe(http(url));
+    EXPECT_FALSE(result.ok);
+    EXPECT_EQ(result.detail.find("HTTP"), std::string::npos) << result.detail;
+    EXPECT_NE(result.detail.find("SSL"), std::string::npos) << result.detail;
+    EXPECT_EQ(server.accepted(), 1);  // https was tried, not refused as a scheme
+}
+
 TEST_F(ProbeRunnerHttp, OtherSchemesAreRefused) {
     ProbeResult result = probe(http("ftp://127.0.0.1:1/"));
     EXPECT_FALSE(result.ok);
-    EXPECT_FALSE(result.detail.empty());
+    EXPECT_NE(result.detail.find("ftp"), std::string::npos) << result.detail;
 }
 
 TEST_F(ProbeRunnerLifecycle, StartReturnsAtOnceWhileTheServerIsSlow) {
