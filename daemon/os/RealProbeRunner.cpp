@@ -54,7 +54,6 @@ std::size_t stopAtBody(char*, std::size_t, std::size_t, void* bodyStarted) {
 
 struct RealProbeRunner::Attempt {
     Id id = 0;
-    ProbeKind kind = ProbeKind::Tcp;
     Duration timeout{};
     TimePoint deadline{};
     std::optional<ProbeResult> result;  // set once finished; delivered by the timer
@@ -116,7 +115,6 @@ void RealProbeRunner::start(Id id, const ProbeSpec& spec) {
     auto owned = std::make_unique<Attempt>();
     Attempt& attempt = *owned;
     attempt.id = id;
-    attempt.kind = spec.kind;
     attempt.timeout = spec.timeout;
     attempt.deadline = Clock::now() + spec.timeout;
     attempts_.emplace(id, std::move(owned));
