@@ -196,6 +196,9 @@ ServiceSpec readService(const ReadContext& ctx, const Field& entry) {
     with("type", [&](const Field& f) { set(spec.type, readType(ctx, f)); });
     // A oneshot's run is its start: by default a failed run is retried, a successful one is done.
     if (spec.type == ServiceType::Oneshot && !fields.find("restart")) spec.restart = RestartMode::OnFailure;
+    // And, as systemd's Type=oneshot, no time limit on that run unless ready_timeout says one: a
+    // migration may take as long as it takes.
+    if (spec.type == ServiceType::Oneshot && !fields.find("ready_timeout")) spec.readyTimeout = kMaxDuration;
     with("ready", [&](const Field& f) { set(spec.ready, readReady(ctx, f)); });
     with("ready_timeout", [&](const Field& f) {
         auto d = readDuration(ctx, f);
