@@ -21,6 +21,7 @@
 #include "os/EventLoop.h"
 #include "os/LockFile.h"
 #include "os/NofileLimit.h"
+#include "os/RealProbeRunner.h"
 #include "os/RealProcessHost.h"
 #include "os/Reaper.h"
 #include "os/SignalFd.h"
@@ -258,6 +259,8 @@ int run(const Args& args) {
             logger->set_level(wanted);
         };
     options.onShutdownDone = [&loop] { loop.stop(); };
+    sup::os::RealProbeRunner probes(loop);
+    options.probes = &probes;
     sup::Supervisor supervisor(host, clock, diagnostics, options, std::move(config));
 
     sup::sd::Notifier notifier(loop);

@@ -42,6 +42,7 @@ Supervisor::Supervisor(os::ProcessHost& host, const ClockSource& clock, Diagnost
       rng_(options_.randomSeed ? *options_.randomSeed : std::random_device{}()),
       gate_([this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }) {
     host_.setEvents(this);
+    if (options_.probes) options_.probes->setEvents(this);
     oomKills_.baseline(diagnostics_.oomKills());
     for (auto& ref : instancesOf(config_.services)) addInstance(*ref.spec, ref.name, ref.index);
     deps_.rebuild(config_.services);
@@ -50,9 +51,12 @@ Supervisor::Supervisor(os::ProcessHost& host, const ClockSource& clock, Diagnost
 Supervisor::~Supervisor() {
     // Closing delivers what the pipes still hold; the observers may be gone already.
     observers_.clear();
-    for (auto& [name, inst] : instances_)
+    for (auto& [name, inst] : instances_) {
+        dropCheck(*inst);
         if (inst->token) host_.closeOutput(inst->token);
+    }
     host_.setEvents(nullptr);
+    if (options_.probes) options_.probes->setEvents(nullptr);
 }
 
 Supervisor::Instance& Supervisor::addInstance(const ServiceSpec& spec, const std::string& name,
@@ -219,6 +223,7 @@ void Supervisor::performCommand(Instance& inst, ProcessState before, MachineComm
         cleaning_.insert(inst.name);
     else
         cleaning_.erase(inst.name);
+    updateCheck(inst);
     queueDeadline(inst);
     if (shuttingDown_ && !inst.machine.busy()) {
         for (auto& [level, names] : shutdownPending_) names.erase(inst.name);
@@ -236,6 +241,7 @@ void Supervisor::forget(Instance& inst) {
         byToken_.erase(inst.token);
     }
     if (inst.queuedDeadline) deadlines_.erase({*inst.queuedDeadline, name});
+    dropCheck(inst);
     cleaning_.erase(name);
     --stateCounts_[static_cast<std::size_t>(inst.counted)];
     gate_.remove(name);
@@ -274,8 +280,16 @@ void Supervisor::renameInstance(Instance& inst, const std::string& to) {
     for (auto* o : std::vector<ControlObserver*>(observers_)) o->onProcessRenamed(from, to);
 }
 
-void Supervisor::queueDeadline(Instance& inst) {
+std::optional<TimePoint> Supervisor::nextDeadline(const Instance& inst) const {
     auto d = inst.machine.deadline();
+    if (!inst.check) return d;
+    for (const auto& c : {inst.check->nextAt, inst.check->execDeadline})
+        if (c && (!d || *c < *d)) d = c;
+    return d;
+}
+
+void Supervisor::queueDeadline(Instance& inst) {
+    auto d = nextDeadline(inst);
     if (d == inst.queuedDeadline) return;
     if (inst.queuedDeadline) deadlines_.erase({*inst.queuedDeadline, inst.name});
     inst.queuedDeadline = d;
@@ -381,6 +395,7 @@ void Supervisor::spawn(Instance& inst) {
     inst.token = token;
     inst.notifyStatus.clear();
     inst.foreignNotifyWarned = false;
+    inst.partialLine.clear();
     byPid_[inst.pid] = inst.name;
     byToken_[token] = inst.name;
     inst.out.sink->setPid(inst.pid);
@@ -436,6 +451,12 @@ void Supervisor::onChildExited() {
     for (const auto& child : host_.reap()) {
         auto it = byPid_.find(child.pid);
         ExitStatus status = os::toExitStatus(child);
+        if (auto check = checkPids_.find(child.pid); check != checkPids_.end()) {
+            const std::string name = check->second;
+            checkPids_.erase(check);
+            onExecCheckExited(name, status);
+            continue;
+        }
         if (it == byPid_.end()) {
             // An orphan re-parented to us (we are a subreaper): reaped so it leaves no zombie.
             spdlog::debug("reaped orphaned pid {} ({})", child.pid, status.describe());
@@ -508,6 +529,9 @@ void Supervisor::onOutput(os::ProcessHost::Token token, os::Stream which, std::s
     s.sink->write(stampsItself ? raw : data);
     const OutputStream stream = which == os::Stream::Out ? OutputStream::Stdout : OutputStream::Stderr;
     for (auto* o : std::vector<ControlObserver*>(observers_)) o->onOutput(inst->name, stream, data);
+    if (spec.ready.kind == ProbeKind::LogLine && inst->machine.state() == ProcessState::Starting &&
+        inst->token == token)
+        matchReadyLines(*inst, raw);
 }
 
 void Supervisor::onOutputClosed(os::ProcessHost::Token token, os::Stream which) {
@@ -540,7 +564,9 @@ void Supervisor::onTimer() {
             deadlines_.erase(deadlines_.begin());
             continue;
         }
-        handle(*inst, [&](ProcessMachine& m) { return m.deadlineReached(now); });
+        runCheckIfDue(*inst, now);
+        if (Instance* still = find(name))
+            handle(*still, [&](ProcessMachine& m) { return m.deadlineReached(now); });
     }
     admitFromGate();
     if (orphanDeadline_ && *orphanDeadline_ <= now) advanceShutdown();

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <regex>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -24,6 +25,7 @@
 #include "core/OomKillWatch.h"
 #include "core/ProcessMachine.h"
 #include "core/TailBuffer.h"
+#include "os/ProbeRunner.h"
 #include "os/ProcessHost.h"
 #include "supervisor/Control.h"
 #include "supervisor/Diagnostics.h"
@@ -31,7 +33,7 @@
 
 namespace sup {
 
-class Supervisor final : public Control, private os::ProcessHost::Events {
+class Supervisor final : public Control, private os::ProcessHost::Events, private os::ProbeRunner::Events {
   public:
     struct Options {
         std::string configPath;  // re-read on reload
@@ -46,6 +48,8 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
         std::function<void(const DaemonSettings&)> applySettings;
         // Jitter of the ForkGate; the simulation fixes it so a seed replays exactly.
         std::optional<std::uint64_t> randomSeed;
+        // Runs tcp and http checks (ready/health); without one, such a check always fails.
+        os::ProbeRunner* probes = nullptr;
     };
 
     Supervisor(os::ProcessHost& host, const ClockSource& clock, Diagnostics& diagnostics, Options options,
@@ -120,6 +124,21 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
         // retried at SIGUSR1, reload and the next start. Output meanwhile is kept only in memory.
         std::string logError;
         std::optional<TimePoint> queuedDeadline;
+        // The ready or health check of the current process (SupervisorProbes.cpp): when the next
+        // attempt starts, the attempt in flight, the misses in a row. Reset when the state changes.
+        struct Check {
+            bool health = false;              // RUNNING's health check, else STARTING's ready check
+            std::optional<TimePoint> nextAt;  // the next attempt, when none is in flight
+            os::ProbeRunner::Id attempt = 0;  // a tcp/http attempt in flight, 0 = none
+            pid_t execPid = 0;                // an exec attempt's child, 0 = none
+            os::ProcessHost::Token execToken = 0;
+            std::optional<TimePoint> execDeadline;  // SIGKILL the exec attempt's group then
+            unsigned misses = 0;
+        };
+        std::optional<Check> check;
+        std::string partialLine;                         // log_line readiness: the line being received
+        std::shared_ptr<const std::regex> readyPattern;  // log_line, compiled from readyPatternSource
+        std::string readyPatternSource;
         std::string notifyStatus;                      // the current spawn's last STATUS=
         bool foreignNotifyWarned = false;              // a notify message from another process was logged
         ProcessState counted = ProcessState::Stopped;  // the state stateCounts_ has it in
@@ -174,6 +193,17 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
     void openSinks(Instance& inst);
     void retryFailedLogs();  // reopens the sinks of every instance whose log could not be opened
     void queueDeadline(Instance& inst);
+    std::optional<TimePoint> nextDeadline(const Instance& inst) const;  // the machine's or the check's
+
+    // Ready and health checks (SupervisorProbes.cpp).
+    void updateCheck(Instance& inst);  // after each event: set up, keep or drop the check
+    void dropCheck(Instance& inst);
+    void runCheckIfDue(Instance& inst, TimePoint now);
+    void startAttempt(Instance& inst, TimePoint now);
+    void checkResult(const std::string& name, bool ok, const std::string& detail);
+    void onExecCheckExited(const std::string& name, const ExitStatus& status);
+    void matchReadyLines(Instance& inst, std::string_view data);
+    void onProbeResult(os::ProbeRunner::Id id, const os::ProbeResult& result) override;
     void armTimer();
     void admitFromGate();
     void checkLeftovers();
@@ -217,6 +247,10 @@ class Supervisor final : public Control, private os::ProcessHost::Events {
     FileRegistry files_;
     OomKillWatch oomKills_;  // the memory cgroup's OOM-kill counter, read at start and at SIGKILL exits
     DaemonState daemonState_ = DaemonState::Starting;
+
+    std::unordered_map<os::ProbeRunner::Id, std::string> checkAttempts_;  // tcp/http attempt -> instance
+    std::unordered_map<pid_t, std::string> checkPids_;                    // exec attempt -> instance
+    os::ProbeRunner::Id nextAttempt_ = 0;
 
     DependencyIndex deps_;
     std::set<std::string> stopAfterDependents_;  // stops waiting for what requires them to be down
