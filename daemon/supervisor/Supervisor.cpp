@@ -297,6 +297,19 @@ void Supervisor::queueDeadline(Instance& inst) {
     armTimer();
 }
 
+os::SpawnRequest Supervisor::spawnRequest(const Instance& inst, const std::vector<std::string>& argv) const {
+    const auto& spec = inst.machine.spec();
+    os::SpawnRequest req;
+    req.argv = argv;
+    req.env = childEnvironment(inst);
+    req.directory = spec.directory.empty() ? "/" : spec.directory;
+    req.uid = spec.uid;
+    req.gid = spec.gid;
+    req.groups = spec.supplementaryGroups;
+    req.umask = spec.umask;
+    return req;
+}
+
 std::vector<std::string> Supervisor::childEnvironment(const Instance& inst) const {
     const auto& spec = inst.machine.spec();
     std::map<std::string, std::string> env;
@@ -352,14 +365,7 @@ void Supervisor::spawn(Instance& inst) {
         byToken_.erase(old);
     }
     const auto& spec = inst.machine.spec();
-    os::SpawnRequest req;
-    req.argv = spec.command;
-    req.env = childEnvironment(inst);
-    req.directory = spec.directory.empty() ? "/" : spec.directory;
-    req.uid = spec.uid;
-    req.gid = spec.gid;
-    req.groups = spec.supplementaryGroups;
-    req.umask = spec.umask;
+    const os::SpawnRequest req = spawnRequest(inst, spec.command);
     const auto token = ++nextToken_;
     const bool notify = spec.ready.kind == ProbeKind::Notify || spec.watchdog.count() > 0;
     auto res = host_.spawn(token, req, spec.stderrTarget.kind != LogTarget::Kind::Stdout, notify);

@@ -209,6 +209,8 @@ class Supervisor final : public Control, private os::ProcessHost::Events, privat
     void checkLeftovers();
     void advanceShutdown();
     std::vector<std::string> childEnvironment(const Instance& inst) const;
+    // How the instance's processes run (user, environment, directory), with this command.
+    os::SpawnRequest spawnRequest(const Instance& inst, const std::vector<std::string>& argv) const;
     ProcessInfo infoOf(const Instance& inst) const;
     void reportLimitChanges(const LimitsReport& report) const;
 

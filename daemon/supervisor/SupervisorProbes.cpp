@@ -86,17 +86,8 @@ void Supervisor::startAttempt(Instance& inst, TimePoint now) {
             check.nextAt = later(now, probe.interval);
             return;
         }
-        const auto& spec = inst.machine.spec();
-        os::SpawnRequest req;
-        req.argv = probe.argv;
-        req.env = childEnvironment(inst);
-        req.directory = spec.directory.empty() ? "/" : spec.directory;
-        req.uid = spec.uid;
-        req.gid = spec.gid;
-        req.groups = spec.supplementaryGroups;
-        req.umask = spec.umask;
         const auto token = ++nextToken_;
-        auto res = host_.spawn(token, req, false, false);
+        auto res = host_.spawn(token, spawnRequest(inst, probe.argv), false, false);
         if (res.error) {
             host_.closeOutput(token);
             const std::string name = inst.name;

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sim/FakeHost.h"
+#include "sim/ScenarioOps.h"
 #include "sim/Simulation.h"
 #include "supervisor/Supervisor.h"
 
@@ -14,24 +15,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-Op advance(int ms) {
-    Op op;
-    op.kind = Op::Kind::Advance;
-    op.value = ms;
-    return op;
-}
-Op control(Op::Kind kind, const std::string& pattern) {
-    Op op;
-    op.kind = kind;
-    op.pattern = pattern;
-    return op;
-}
-Op simple(Op::Kind kind, int value = 0) {
-    Op op;
-    op.kind = kind;
-    op.value = value;
-    return op;
-}
 DependencyRef ref(const std::string& name) {
     return {name, SourceLocation{"sim.yaml", 9, 9}};
 }

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sim/FakeHost.h"
+#include "sim/ScenarioOps.h"
 #include "sim/Simulation.h"
 #include "supervisor/Supervisor.h"
 
@@ -15,43 +16,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-Op advance(int ms) {
-    Op op;
-    op.kind = Op::Kind::Advance;
-    op.value = ms;
-    return op;
-}
-Op control(Op::Kind kind, const std::string& pattern, int value = 0) {
-    Op op;
-    op.kind = kind;
-    op.pattern = pattern;
-    op.value = value;
-    return op;
-}
-Op setNumprocs(unsigned service, int n) {
-    Op op;
-    op.kind = Op::Kind::Reload;
-    op.mutation = Op::Mutation::SetNumprocs;
-    op.pick = service;
-    op.value = n;
-    return op;
-}
-Op setEnvironment(unsigned service, int value) {
-    Op op;
-    op.kind = Op::Kind::Reload;
-    op.mutation = Op::Mutation::SetEnvironment;
-    op.pick = service;
-    op.value = value;
-    return op;
-}
-Op simple(Op::Kind kind, int value = 0, std::uint32_t pick = 0) {
-    Op op;
-    op.kind = kind;
-    op.value = value;
-    op.pick = pick;
-    return op;
-}
 
 class Scenarios : public ::testing::Test {
   protected:
