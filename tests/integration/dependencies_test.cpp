@@ -16,7 +16,7 @@ using namespace sup::test;
 
 namespace {
 
-class Dependencies : public ScriptedServiceTest {
+class ServiceDependencies : public ScriptedServiceTest {
   protected:
     // Two services whose SIGTERM trap logs the signal; api's takes a moment and then logs its exit. api
     // requires db but has the lower priority, so priority alone would stop db first.
@@ -38,7 +38,7 @@ class Dependencies : public ScriptedServiceTest {
 
 // db is `ready: notify` and notifies only once the test opens its gate; api requires db. api must wait
 // STOPPED, with no process, while db is STARTING, and be spawned only after db's READY=1.
-TEST_F(Dependencies, ADependentIsSpawnedOnlyAfterItsNotifyRequirementIsReady) {
+TEST_F(ServiceDependencies, ADependentIsSpawnedOnlyAfterItsNotifyRequirementIsReady) {
     markers = {"/bin/sleep 6301", "/bin/sleep 6302"};
     startDaemon("services:\n" +
                 service("db",
@@ -67,7 +67,7 @@ TEST_F(Dependencies, ADependentIsSpawnedOnlyAfterItsNotifyRequirementIsReady) {
 
 // A oneshot that api requires runs to its successful end before api is spawned, and then stays
 // EXITED, done.
-TEST_F(Dependencies, AOneshotRequirementRunsToItsEndBeforeTheDependent) {
+TEST_F(ServiceDependencies, AOneshotRequirementRunsToItsEndBeforeTheDependent) {
     markers = {"/bin/sleep 6312"};
     startDaemon("services:\n" +
                 service("migrate", waitGate("migrate-go") + "\n" + event("migrated"), {"type: oneshot"}) +
@@ -92,7 +92,7 @@ TEST_F(Dependencies, AOneshotRequirementRunsToItsEndBeforeTheDependent) {
 
 // A oneshot that fails (restart: never, so FATAL at once): what requires it is never spawned and says
 // why.
-TEST_F(Dependencies, AFailedRequirementKeepsTheDependentFromStarting) {
+TEST_F(ServiceDependencies, AFailedRequirementKeepsTheDependentFromStarting) {
     markers = {"/bin/sleep 6322"};
     startDaemon("services:\n" + service("migrate", "exit 3", {"type: oneshot", "restart: never"}) +
                 service("api", event("api start") + "\nexec /bin/sleep 6322",
@@ -105,7 +105,7 @@ TEST_F(Dependencies, AFailedRequirementKeepsTheDependentFromStarting) {
     EXPECT_FALSE(hasEvent("api start")) << eventsText();
 }
 
-TEST_F(Dependencies, ShutdownStopsTheDependentBeforeWhatItRequiresWhateverThePriority) {
+TEST_F(ServiceDependencies, ShutdownStopsTheDependentBeforeWhatItRequiresWhateverThePriority) {
     markers = {"/bin/sleep 6331", "/bin/sleep 6332"};
     startDaemon(stopOrderConfig());
     ASSERT_TRUE(waitFor([&] { return hasEvent("db up") && hasEvent("api up"); }))
@@ -118,7 +118,7 @@ TEST_F(Dependencies, ShutdownStopsTheDependentBeforeWhatItRequiresWhateverThePri
     EXPECT_LT(indexOf("api exit"), indexOf("db TERM")) << eventsText();
 }
 
-TEST_F(Dependencies, StoppingARequirementStopsItsDependentsFirst) {
+TEST_F(ServiceDependencies, StoppingARequirementStopsItsDependentsFirst) {
     markers = {"/bin/sleep 6331", "/bin/sleep 6332"};
     startDaemon(stopOrderConfig());
     ASSERT_TRUE(waitFor([&] { return hasEvent("db up") && hasEvent("api up"); }))
