@@ -36,12 +36,6 @@ int freePort() {
 
 class ReadinessProbes : public ScriptedServiceTest {
   protected:
-    void SetUp() override {
-        // Until the daemon runs the tcp/http/exec/log_line checks, these tests would only fail.
-        // Remove this guard once it does.
-        if (!std::getenv("SUP_PROBES_WIRED")) GTEST_SKIP() << "readiness/health probes are not wired yet";
-    }
-
     // `api` requires `name` and logs its start; the test checks it waits for `name`.
     std::string dependent(const std::string& name) const {
         return service("api", event("api start") + "\nexec /bin/sleep 6409",
