@@ -7,7 +7,7 @@ namespace sup::ctl {
 Json processJson(const ProcessRecord& p) {
     Json j = Json::object();
     // ordered_json keeps keys in a vector: one allocation instead of five regrowths per process.
-    j.get_ref<Json::object_t&>().reserve(18);
+    j.get_ref<Json::object_t&>().reserve(24);
     j["name"] = p.name;
     j["group"] = p.group;
     j["state"] = p.state;
@@ -27,6 +27,12 @@ Json processJson(const ProcessRecord& p) {
     j["source_file"] = p.sourceFile;
     j["source_line"] = p.sourceLine;
     j["priority"] = p.priority;
+    j["requires"] = p.required;
+    j["wants"] = p.wanted;
+    j["after"] = p.after;
+    j["required_by"] = p.requiredBy;
+    j["ready_state"] = p.readyState;
+    j["notify_status"] = p.notifyStatus;
     return j;
 }
 

@@ -14,8 +14,9 @@ namespace sup::ctl {
 using Json = nlohmann::ordered_json;
 
 // {name, group, state, pid, restarts, exit_status, last_exit, spawn_error, reason, started_at,
-//  state_since, next_start, cpu_usec, max_rss_kib, command, source_file, source_line, priority};
-// `command` is the argv as an array of strings.
+//  state_since, next_start, cpu_usec, max_rss_kib, command, source_file, source_line, priority,
+//  requires, wants, after, required_by, ready_state, notify_status};
+// `command` is the argv as an array of strings, and so are the four dependency lists.
 Json processJson(const ProcessRecord& p);
 Json processListJson(const std::vector<ProcessRecord>& processes);  // an array, also when empty
 

@@ -29,6 +29,11 @@ struct ProcessRecord {
     std::string sourceFile;
     std::int32_t sourceLine = 0;
     std::int32_t priority = 0;
+    // Dependencies as written in the configuration (services or instances such as "db@1"), and the
+    // instances that require this one.
+    std::vector<std::string> required, wanted, after, requiredBy;  // YAML requires, wants, after
+    std::string readyState;    // "started", "waiting", "ready", "done" or ""
+    std::string notifyStatus;  // the last sd_notify STATUS= text
     std::string objectPath;
 };
 

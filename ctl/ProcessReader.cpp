@@ -65,6 +65,18 @@ void readField(sdbus::Message& m, const std::string& key, ProcessRecord& p) {
         readAs(m, contents, p.sourceLine);
     else if (key == "priority")
         readAs(m, contents, p.priority);
+    else if (key == "requires")
+        readAs(m, contents, p.required);
+    else if (key == "wants")
+        readAs(m, contents, p.wanted);
+    else if (key == "after")
+        readAs(m, contents, p.after);
+    else if (key == "required_by")
+        readAs(m, contents, p.requiredBy);
+    else if (key == "ready_state")
+        readAs(m, contents, p.readyState);
+    else if (key == "notify_status")
+        readAs(m, contents, p.notifyStatus);
     else if (key == "object") {
         sdbus::ObjectPath path;
         readAs(m, contents, path);

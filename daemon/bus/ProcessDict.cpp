@@ -33,6 +33,12 @@ void forEachField(const ProcessInfo& info, Visit&& visit) {
     visit("source_file", busText(info.sourceFile));
     visit("source_line", static_cast<std::int32_t>(info.sourceLine));
     visit("priority", static_cast<std::int32_t>(info.priority));
+    visit("requires", busText(info.required));
+    visit("wants", busText(info.wanted));
+    visit("after", busText(info.after));
+    visit("required_by", busText(info.requiredBy));
+    visit("ready_state", busText(info.readyState));
+    visit("notify_status", busText(info.notifyStatus));
     visit("object", sdbus::ObjectPath(processObjectPath(info.name)));
 }
 

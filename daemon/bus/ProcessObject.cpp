@@ -48,6 +48,8 @@ std::vector<std::string> ProcessObject::changedProperties(const ProcessInfo& a, 
     check(a.sourceFile != b.sourceFile, "SourceFile");
     check(a.sourceLine != b.sourceLine, "SourceLine");
     check(a.priority != b.priority, "Priority");
+    // Requires, Wants, After, RequiredBy and NotifyStatus are documented as not signalled.
+    check(a.readyState != b.readyState, "ReadyState");
     return out;
 }
 
@@ -142,6 +144,24 @@ int32_t ProcessObject::SourceLine() {
 }
 int32_t ProcessObject::Priority() {
     return current().priority;
+}
+std::vector<std::string> ProcessObject::Requires() {
+    return busText(current().required);
+}
+std::vector<std::string> ProcessObject::Wants() {
+    return busText(current().wanted);
+}
+std::vector<std::string> ProcessObject::After() {
+    return busText(current().after);
+}
+std::vector<std::string> ProcessObject::RequiredBy() {
+    return busText(current().requiredBy);
+}
+std::string ProcessObject::ReadyState() {
+    return busText(current().readyState);
+}
+std::string ProcessObject::NotifyStatus() {
+    return busText(current().notifyStatus);
 }
 
 std::vector<std::string> ProcessObject::ExecStart() {

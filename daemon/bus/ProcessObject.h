@@ -63,6 +63,12 @@ class ProcessObject final
     std::string SourceFile() override;
     int32_t SourceLine() override;
     int32_t Priority() override;
+    std::vector<std::string> Requires() override;
+    std::vector<std::string> Wants() override;
+    std::vector<std::string> After() override;
+    std::vector<std::string> RequiredBy() override;
+    std::string ReadyState() override;
+    std::string NotifyStatus() override;
     // Process1 properties of the definition (Control::definition, read on each Get)
     std::vector<std::string> ExecStart() override;
     std::string WorkingDirectory() override;

@@ -184,11 +184,13 @@ ProcessInfo sample() {
 TEST(ProcessDict, HasEveryDocumentedKeyWithItsType) {
     auto d = toProcessDict(sample());
     const std::map<std::string, std::string> expected = {
-        {"name", "s"},        {"group", "s"},       {"state", "s"},       {"pid", "u"},
-        {"restarts", "u"},    {"exit_status", "i"}, {"last_exit", "s"},   {"spawn_error", "s"},
-        {"reason", "s"},      {"started_at", "x"},  {"state_since", "x"}, {"next_start", "x"},
-        {"cpu_usec", "t"},    {"max_rss_kib", "x"}, {"command", "s"},     {"argv", "as"},
-        {"source_file", "s"}, {"source_line", "i"}, {"priority", "i"},    {"object", "o"}};
+        {"name", "s"},        {"group", "s"},        {"state", "s"},       {"pid", "u"},
+        {"restarts", "u"},    {"exit_status", "i"},  {"last_exit", "s"},   {"spawn_error", "s"},
+        {"reason", "s"},      {"started_at", "x"},   {"state_since", "x"}, {"next_start", "x"},
+        {"cpu_usec", "t"},    {"max_rss_kib", "x"},  {"command", "s"},     {"argv", "as"},
+        {"source_file", "s"}, {"source_line", "i"},  {"priority", "i"},    {"object", "o"},
+        {"requires", "as"},   {"wants", "as"},       {"after", "as"},      {"required_by", "as"},
+        {"ready_state", "s"}, {"notify_status", "s"}};
     ASSERT_EQ(d.size(), expected.size());
     for (const auto& [key, type] : expected) {
         ASSERT_EQ(d.count(key), 1u) << key;
@@ -209,6 +211,25 @@ TEST(ProcessObject, ChangedPropertiesNameWhatMoved) {
     b.stateSinceUsec += 1;
     EXPECT_EQ(ProcessObject::changedProperties(a, b),
               (std::vector<std::string>{"State", "Reason", "StateSince"}));
+}
+
+TEST(ProcessObject, ReadyStateIsSignalledNotifyStatusIsNot) {
+    ProcessInfo a = sample(), b = sample();
+    a.readyState = "waiting";
+    b.readyState = "ready";
+    b.notifyStatus = "serving";  // documented as not signalled: it may change at any moment
+    b.requiredBy = {"api"};      // changes only with a reload, read when needed like the definition
+    EXPECT_EQ(ProcessObject::changedProperties(a, b), (std::vector<std::string>{"ReadyState"}));
+}
+
+TEST(ProcessDict, DependencyListsAndTextsAreValidForTheBus) {
+    ProcessInfo p = sample();
+    p.required = {"db", "bad\xff"};
+    p.notifyStatus = "half \xc3";
+    auto d = toProcessDict(p);
+    EXPECT_EQ(d.at("requires").get<std::vector<std::string>>(),
+              (std::vector<std::string>{"db", "bad\xef\xbf\xbd"}));
+    EXPECT_EQ(d.at("notify_status").get<std::string>(), "half \xef\xbf\xbd");
 }
 
 TEST(ProcessTally, CountsEveryState) {

@@ -190,7 +190,9 @@ TEST_F(BusServiceTest, ListProcessesReturnsEveryInstanceInOneCall) {
     EXPECT_EQ(list[2].at("state").get<std::string>(), "FATAL");
     EXPECT_EQ(list[2].at("spawn_error").get<std::string>(), "exec /bin/db: No such file or directory");
     EXPECT_EQ(list[0].at("argv").get<std::vector<std::string>>(), (std::vector<std::string>{"/bin/web"}));
-    EXPECT_EQ(list[0].size(), 20u);
+    EXPECT_EQ(list[0].at("requires").get<std::vector<std::string>>(), std::vector<std::string>{});
+    EXPECT_EQ(list[0].at("ready_state").get<std::string>(), "");
+    EXPECT_EQ(list[0].size(), 26u);
 
     // GetProcess encodes the same dictionary (ListProcesses is serialized by hand, GetProcess is not).
     auto one = callPumping(loop, [&] { return client->GetProcess("web@0"); });

@@ -222,6 +222,22 @@ TEST(CtlShow, DefinitionPropertiesUseSystemdNamesAndForms) {
         EXPECT_NE(text.find(expected), std::string::npos) << expected << " in\n" << text;
 }
 
+TEST(CtlShow, DependenciesAndReadinessAreProperties) {
+    auto p = proc("api", "STOPPED");
+    p.required = {"db", "migrate"};
+    p.wanted = {"cache@1"};
+    p.requiredBy = {"web"};
+    p.readyState = "waiting";
+    p.notifyStatus = "warming up";
+    const auto props = processProperties(p, {});
+    EXPECT_EQ(renderProperties(
+                  props, {"Requires", "Wants", "After", "RequiredBy", "ReadyState", "NotifyStatus"}, false),
+              "Requires=db migrate\nWants=cache@1\nAfter=\nRequiredBy=web\nReadyState=waiting\n"
+              "NotifyStatus=warming up\n");
+    EXPECT_EQ(propertiesJson(props, {"Requires", "After"}).dump(),
+              R"({"Requires":["db","migrate"],"After":[]})");
+}
+
 TEST(CtlShow, SelectsPropertiesInTheOrderAsked) {
     auto p = proc("web", "RUNNING", 77);
     const auto props = processProperties(p, sampleDefinition());

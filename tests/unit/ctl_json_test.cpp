@@ -26,7 +26,8 @@ TEST(CtlJson, StatusIsAnArrayOfObjectsWithEveryKey) {
     const std::vector<std::string> keys = {
         "name",      "group",       "state",   "pid",         "restarts",    "exit_status",
         "last_exit", "spawn_error", "reason",  "started_at",  "state_since", "next_start",
-        "cpu_usec",  "max_rss_kib", "command", "source_file", "source_line", "priority"};
+        "cpu_usec",  "max_rss_kib", "command", "source_file", "source_line", "priority",
+        "requires",  "wants",       "after",   "required_by", "ready_state", "notify_status"};
     for (auto& obj : j) {
         EXPECT_EQ(obj.size(), keys.size()) << obj.dump();
         for (auto& k : keys) EXPECT_TRUE(obj.contains(k)) << k;
@@ -39,6 +40,24 @@ TEST(CtlJson, StatusIsAnArrayOfObjectsWithEveryKey) {
     EXPECT_EQ(j[0]["exit_status"], -1);
     EXPECT_EQ(j[0]["started_at"], 1'700'000'000'000'000);
     EXPECT_TRUE(j[0]["spawn_error"].is_string());
+    EXPECT_TRUE(j[1]["requires"].is_array());
+}
+
+TEST(CtlJson, DependenciesAndReadinessAreListedAsWritten) {
+    ProcessRecord p;
+    p.required = {"db", "migrate"};
+    p.wanted = {"cache"};
+    p.after = {"logger@0"};
+    p.requiredBy = {"web@0", "web@1"};
+    p.readyState = "waiting";
+    p.notifyStatus = "loading 3/10";
+    auto j = processJson(p);
+    EXPECT_EQ(j["requires"], Json::array({"db", "migrate"}));
+    EXPECT_EQ(j["wants"], Json::array({"cache"}));
+    EXPECT_EQ(j["after"], Json::array({"logger@0"}));
+    EXPECT_EQ(j["required_by"], Json::array({"web@0", "web@1"}));
+    EXPECT_EQ(j["ready_state"], "waiting");
+    EXPECT_EQ(j["notify_status"], "loading 3/10");
 }
 
 TEST(CtlJson, CommandKeepsArgumentBoundaries) {
