@@ -22,6 +22,7 @@ const std::map<std::string, std::set<std::string>>& commandOptions() {
         {"signal", {"--signal"}},
         {"is-active", {"--quiet"}},
         {"is-failed", {"--quiet"}},
+        {"list-dependencies", {"--reverse"}},
     };
     return table;
 }
@@ -41,7 +42,7 @@ const std::vector<OptionSpec>& optionSpecs() {
         {"--help", 'h', Arity::None},    {"--version", 0, Arity::None},  {"--no-pager", 0, Arity::None},
         {"--follow", 'f', Arity::None},  {"--lines", 'n', Arity::One},   {"--stderr", 0, Arity::None},
         {"--property", 'p', Arity::One}, {"--value", 0, Arity::None},    {"--signal", 's', Arity::One},
-        {"--quiet", 'q', Arity::None},
+        {"--quiet", 'q', Arity::None},   {"--reverse", 0, Arity::None},
     };
     return specs;
 }
@@ -114,6 +115,8 @@ void apply(Invocation& inv, const OptionSpec& spec, const std::string& value) {
         inv.valueOnly = true;
     else if (n == "--quiet")
         inv.quiet = true;
+    else if (n == "--reverse")
+        inv.reverse = true;
     else if (n == "--signal") {
         if (value.empty()) throw UsageError("--signal needs a signal name or number");
         inv.signal = value;
@@ -177,7 +180,7 @@ void checkArgumentCount(const Invocation& inv) {
         if (inv.signal.empty()) fail("needs a signal and at least one PATTERN, e.g. 'supctl signal HUP web'");
         if (n == 0) fail("needs at least one PATTERN after the signal");
         checkSignal(inv.signal);
-    } else if (c == "tail" || c == "cat") {
+    } else if (c == "tail" || c == "cat" || c == "list-dependencies") {
         if (n != 1) fail("needs exactly one NAME");
     } else if (c == "show" || c == "pid") {
         if (n > 1) fail("takes at most one NAME");
@@ -192,8 +195,9 @@ void checkArgumentCount(const Invocation& inv) {
 
 const std::vector<std::string>& knownCommands() {
     static const std::vector<std::string> commands = {
-        "status", "is-active", "is-failed", "show", "cat",    "start",  "stop",    "restart", "signal",
-        "reload", "shutdown",  "tail",      "pid",  "limits", "doctor", "version", "help"};
+        "status", "is-active", "is-failed", "show",   "cat",     "list-dependencies",
+        "start",  "stop",      "restart",   "signal", "reload",  "shutdown",
+        "tail",   "pid",       "limits",    "doctor", "version", "help"};
     return commands;
 }
 

@@ -53,6 +53,8 @@ struct Invocation {
     std::string signal;  // -s/--signal, or the first argument of `signal`
     // is-active, is-failed
     bool quiet = false;  // -q/--quiet: the exit code only
+    // list-dependencies
+    bool reverse = false;  // --reverse: what depends on NAME
 };
 
 // The commands supctl knows, in the order `--help` lists them.

@@ -36,6 +36,7 @@ int runIsActive(Context& c);
 int runIsFailed(Context& c);
 int runShow(Context& c);
 int runCat(Context& c);
+int runListDependencies(Context& c);
 int runPid(Context& c);
 int runStart(Context& c);
 int runStop(Context& c);

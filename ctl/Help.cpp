@@ -15,6 +15,8 @@ Commands:
   is-failed PATTERN...       Print the same; exit 0 if any one is failed (FATAL)
   show [NAME]                Show every property of a process (or of the daemon) as KEY=VALUE
   cat NAME                   Print the definition a process runs with (defaults filled in) and its file:line
+  list-dependencies [--reverse] NAME
+                             Show what a process requires, wants and comes after (or what needs it), as a tree
   start PATTERN...           Start processes and wait until they are RUNNING
   stop PATTERN...            Stop processes and wait until they have stopped
   restart PATTERN...         Restart processes and wait until they are RUNNING again
@@ -58,8 +60,9 @@ since the last change (how long it has been FATAL, BACKOFF, ...). LAST-EXIT says
 child never ran its program.
 --json prints an array of objects with the keys name, group, state, pid, restarts, exit_status,
 last_exit, spawn_error, reason, started_at, state_since, next_start, cpu_usec, max_rss_kib, command
-(the argument list, an array of strings), source_file, source_line, priority (times in
-CLOCK_REALTIME microseconds, 0 = never).
+(the argument list, an array of strings), source_file, source_line, priority, requires, wants,
+after, required_by (arrays of names), ready_state, notify_status (times in CLOCK_REALTIME
+microseconds, 0 = never).
 Exit status: 0 when every listed process is RUNNING, 3 when one is not, 4 when a pattern matches nothing
 or supervisord cannot be reached (LSB: status unknown).
 )"},
@@ -97,6 +100,7 @@ Properties of a process (see supctl(1) for each):
               KillGroup Priority StandardOutput StandardOutputMaxSize StandardOutputBackups
               StandardError StandardErrorMaxSize StandardErrorBackups Timestamps SourceFile
               SourceLine Object
+  dependencies and readiness: Requires Wants After RequiredBy ReadyState NotifyStatus
 Of the daemon: Version State ConfigPath ForkPressure ProcessCount StateCounts
 )"},
         {"cat", R"(Usage: supctl cat NAME
@@ -105,6 +109,17 @@ Print the definition process NAME runs with, as YAML: the file:line it was loade
 setting with its default filled in (like systemctl cat, but the effective values rather than the
 file's text; log paths resolved for this instance). A group NAME prints each instance.
 )"},
+        {"list-dependencies", R"(Usage: supctl list-dependencies [--json] [--reverse] NAME
+
+Print what process NAME requires, wants and comes after, and what those depend on in turn, as a tree
+with the state of each (like systemctl list-dependencies). A service NAME with several instances
+shows each instance. Each process appears once per branch.
+      --reverse   What depends on NAME instead: what requires, wants or comes after it
+Box-drawing characters are used when the locale is UTF-8 (LC_ALL, LC_CTYPE or LANG), ASCII otherwise.
+--json prints the tree as nested objects {name, state, ready_state, relation, cycle, children};
+relation is the key (requires, wants, after) of the dependent that makes the edge.
+Exit status 4 when NAME is no process or service.
+)"},
         {"start", R"(Usage: supctl start [--no-block] [--timeout=SECS] PATTERN...
 
 Start the matching processes and wait until each is RUNNING. If one ends in BACKOFF, EXITED or
@@ -112,7 +127,9 @@ FATAL instead, print why (and the spawn error) and exit 1.
 )"},
         {"stop", R"(Usage: supctl stop [--no-block] [--timeout=SECS] PATTERN...
 
-Stop the matching processes and wait until each is STOPPED (or EXITED/FATAL).
+Stop the matching processes and wait until each is STOPPED (or EXITED/FATAL). What requires one of
+them (its `requires`, transitively) and is up is stopped first; supctl names it on stderr
+("Stopping api, web (they require db).") and waits for it too.
 )"},
         {"restart", R"(Usage: supctl restart [--no-block] [--timeout=SECS] PATTERN...
 

@@ -3,12 +3,14 @@
 // Waiting follows ProcessStateChanged signals, subscribed before the request so no transition can
 // slip by, and re-reads the processes every half second in case a signal was missed. Signals that
 // were already queued before the request are dropped: they describe the past.
+#include <algorithm>
 #include <deque>
 #include <map>
 
 #include <sdbus-c++/Error.h>
 
 #include "ctl/Commands.h"
+#include "ctl/DependencyTree.h"
 #include "ctl/ExitCode.h"
 #include "ctl/FailureHint.h"
 #include "ctl/TimeFormat.h"
@@ -66,6 +68,24 @@ bool alreadyThere(Action a, const sdbus::Error& e) {
            (a == Action::Stop && e.getName() == bus_errors::kNotRunning);
 }
 
+// The daemon stops what requires an instance before the instance itself (config/REFERENCE.md); say
+// which, from the snapshot taken before the request. Match is asked only when something up is required
+// by another instance, so a plain stop costs nothing more than this one ListProcesses.
+std::vector<std::string> noteDependents(Context& c, const std::vector<ProcessRecord>& before) {
+    const bool anyRequired = std::any_of(before.begin(), before.end(),
+                                         [](const ProcessRecord& p) { return !p.requiredBy.empty(); });
+    if (!anyRequired) return {};
+    std::vector<std::string> asked;
+    try {
+        asked = c.bus().match(c.inv().args);
+    } catch (const sdbus::Error&) {
+        return {};  // the request itself succeeded; the note is only a courtesy
+    }
+    const DependencyGraph graph(before);
+    c.note(stopNotice(graph, asked));
+    return dependentsToStop(graph, asked);
+}
+
 class Waiter {
   public:
     Waiter(Context& c, Action action) : c_(c), action_(action) {}
@@ -74,8 +94,9 @@ class Waiter {
         BusClient& bus = c_.bus();
         bus.subscribeStateChanges([this](const StateChange& s) { queue_.push_back(s); });
         std::map<std::string, std::uint32_t> pidBefore;
-        if (action_ == Action::Restart)
-            for (const auto& p : bus.listProcesses()) pidBefore[p.name] = p.pid;
+        std::vector<ProcessRecord> before;
+        if (action_ != Action::Start) before = bus.listProcesses();
+        for (const auto& p : before) pidBefore[p.name] = p.pid;
         bus.dispatchPending();
         queue_.clear();
 
@@ -87,6 +108,10 @@ class Waiter {
             return kExitOk;
         }
         for (const auto& n : names) trackers_.emplace(n, WaitTracker(n, goalOf(action_), pidBefore[n]));
+        // What the daemon stops first is waited for too, so its failure to stop is reported.
+        if (action_ == Action::Stop)
+            for (const auto& n : noteDependents(c_, before))
+                trackers_.emplace(n, WaitTracker(n, WaitGoal::Inactive, pidBefore[n]));
         bus.dispatchPending();
         applySignals();
         recheck();
@@ -180,11 +205,15 @@ class Waiter {
 
 int act(Context& c, Action action) {
     if (!c.inv().global.noBlock) return Waiter(c, action).run();
+    std::vector<ProcessRecord> before;
+    if (action == Action::Stop) before = c.bus().listProcesses();
     try {
         request(c.bus(), action, c.inv().args);
     } catch (const sdbus::Error& e) {
         if (!alreadyThere(action, e)) throw;
+        return kExitOk;
     }
+    if (action == Action::Stop) noteDependents(c, before);
     return kExitOk;
 }
 

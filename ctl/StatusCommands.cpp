@@ -8,10 +8,12 @@
 #include "ctl/ActiveState.h"
 #include "ctl/Commands.h"
 #include "ctl/DefinitionView.h"
+#include "ctl/DependencyTree.h"
 #include "ctl/ExitCode.h"
 #include "ctl/JsonOutput.h"
 #include "ctl/ShowView.h"
 #include "ctl/StatusView.h"
+#include "ctl/Terminal.h"
 
 namespace sup::ctl {
 
@@ -153,6 +155,24 @@ int runCat(Context& c) {
         text += renderDefinition(p, c.bus().definition(p.objectPath));
     }
     c.out(text);
+    return kExitOk;
+}
+
+// list-dependencies NAME [--reverse]: the tree of what NAME requires, wants and comes after (or, with
+// --reverse, of what names NAME so), from one ListProcesses: the graph is built here, not asked for.
+int runListDependencies(Context& c) {
+    const std::string& name = c.inv().args.front();
+    const DependencyGraph graph(c.bus().listProcesses());
+    if (graph.instancesOf(name).empty()) {
+        // An unknown name: the daemon words the error (with its suggestion), as for `status NAME`.
+        c.bus().match({name});
+        c.error("'" + name + "' is a pattern; list-dependencies takes one instance or service name");
+        return kExitNoSuchProcess;
+    }
+    const TreeNode tree = dependencyTree(
+        graph, name, c.inv().reverse ? TreeDirection::Dependents : TreeDirection::Dependencies);
+    c.out(c.json() ? dumpLine(treeJson(tree))
+                   : renderTree(tree, utf8Locale() ? kUtf8Glyphs : kAsciiGlyphs, c.colour()));
     return kExitOk;
 }
 

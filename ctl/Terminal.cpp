@@ -4,9 +4,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace sup::ctl {
 
@@ -20,6 +22,18 @@ void onInterrupt(int) {
 }
 
 }  // namespace
+
+bool utf8Locale() {
+    for (const char* variable : {"LC_ALL", "LC_CTYPE", "LANG"}) {
+        const char* value = std::getenv(variable);
+        if (!value || !*value) continue;
+        std::string lower;
+        for (const char* c = value; *c; ++c)
+            lower += static_cast<char>(std::tolower(static_cast<unsigned char>(*c)));
+        return lower.find("utf-8") != std::string::npos || lower.find("utf8") != std::string::npos;
+    }
+    return false;
+}
 
 bool colourWanted(int fd) {
     const char* noColor = std::getenv("NO_COLOR");

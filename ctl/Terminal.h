@@ -11,6 +11,10 @@ namespace sup::ctl {
 // Colour only on a terminal, never with NO_COLOR set (https://no-color.org) or TERM=dumb.
 bool colourWanted(int fd);
 
+// Whether the locale (LC_ALL, else LC_CTYPE, else LANG) is UTF-8, so box-drawing glyphs display; the
+// same test systemctl makes before drawing its trees. supctl sets no locale of its own.
+bool utf8Locale();
+
 // Writes everything unless the reader went away (EPIPE) or another error happened; false then.
 bool writeAll(int fd, std::string_view data);
 

@@ -28,6 +28,7 @@ const std::map<std::string, Runner>& runners() {
         {"is-failed", runIsFailed},
         {"show", runShow},
         {"cat", runCat},
+        {"list-dependencies", runListDependencies},
         {"pid", runPid},
         {"start", runStart},
         {"stop", runStop},

@@ -226,3 +226,19 @@ TEST(CtlTimeout, AcceptsSecondsUnitsAndInfinity) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CtlCommandLine, ListDependenciesTakesOneNameAndReverse) {
+    auto inv = parse({"list-dependencies", "api"});
+    EXPECT_EQ(inv.command, "list-dependencies");
+    EXPECT_EQ(inv.args, std::vector<std::string>{"api"});
+    EXPECT_FALSE(inv.reverse);
+    EXPECT_TRUE(parse({"list-dependencies", "--reverse", "db"}).reverse);
+    EXPECT_TRUE(parse({"--json", "list-dependencies", "db", "--reverse"}).global.json);
+    EXPECT_THROW(parse({"list-dependencies"}), UsageError);
+    EXPECT_THROW(parse({"list-dependencies", "a", "b"}), UsageError);
+    EXPECT_THROW(parse({"status", "--reverse"}), UsageError);
+}
+
+}  // namespace
