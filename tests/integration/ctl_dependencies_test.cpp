@@ -68,6 +68,10 @@ TEST_F(CtlDependencies, UnknownNameFailsAsStatusDoes) {
     EXPECT_EQ(deps.exitCode, status.exitCode);
     EXPECT_EQ(deps.err, status.err);
     EXPECT_EQ(deps.out, "");
+    // A glob is no name: refused, not drawn for whatever it happens to match.
+    auto glob = daemon->ctl({"list-dependencies", "a*"});
+    EXPECT_EQ(glob.exitCode, 4) << glob.err;
+    EXPECT_NE(glob.err.find("is a pattern"), std::string::npos) << glob.err;
 }
 
 TEST_F(CtlDependencies, ShowAndStatusJsonCarryDependenciesAndReadiness) {
