@@ -155,4 +155,50 @@ TEST_F(ReadinessProbes, FailedHealthChecksRestartTheInstance) {
     EXPECT_TRUE(processesWithCmdline("/bin/sleep 6406").size() <= 1u) << "the unhealthy process was stopped";
 }
 
+// The issue's case: an http ready and health check against a Python http.server that answers 200,
+// then 503. After `failures` misses in a row the instance is restarted, with the status in the reason.
+TEST_F(ReadinessProbes, AnHttpHealthCheckThatTurnsTo503RestartsTheInstance) {
+    const int port = freePort();
+    ASSERT_GT(port, 0);
+    const std::string flag = work / "up";
+    writeFile(flag, "");
+    const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/healthz";
+    const std::string server =
+        "exec /usr/bin/python3 -c '\n"
+        "import http.server, os\n"
+        "class H(http.server.BaseHTTPRequestHandler):\n"
+        "    def do_GET(self):\n"
+        "        self.send_response(200 if os.path.exists(\"" +
+        flag +
+        "\") else 503)\n"
+        "        self.end_headers()\n"
+        "    def log_message(self, *args):\n"
+        "        pass\n"
+        "http.server.HTTPServer((\"127.0.0.1\", " +
+        std::to_string(port) + "), H).serve_forever()\n'";
+    startDaemon("services:\n" +
+                service("web", server,
+                        {"ready: {http: \"" + url + "\", interval: 100ms}", "ready_timeout: 30s",
+                         "health: {http: \"" + url + "\", interval: 200ms, timeout: 1s, failures: 3}"}));
+    ASSERT_TRUE(daemon->waitState("web", "RUNNING")) << statusText() << daemon->log();
+    EXPECT_NE(reasonOf("web").find("HTTP 200"), std::string::npos) << reasonOf("web");
+    const pid_t first = daemon->pidOf("web");
+    ASSERT_GT(first, 0);
+
+    std::remove(flag.c_str());  // from now on it answers 503
+    std::string reasons;
+    ASSERT_TRUE(waitFor([&] {
+        auto p = daemon->process("web");
+        if (p.is_null()) return false;
+        reasons += p.value("state", "") + ": " + p.value("reason", "") + "\n";
+        const pid_t pid = p.value("pid", 0);
+        return pid > 0 && pid != first && p.value("restarts", 0) >= 1;
+    })) << statusText()
+        << daemon->log();
+    EXPECT_NE((reasons + daemon->log()).find("health check failed 3 times: HTTP 503"), std::string::npos)
+        << reasons;
+    // The new server answers 503 too: it is not ready, so it waits STARTING.
+    EXPECT_EQ(daemon->process("web").value("state", ""), "STARTING") << statusText();
+}
+
 }  // namespace
