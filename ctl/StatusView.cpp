@@ -55,6 +55,10 @@ std::string describeReason(const ProcessRecord& p, std::int64_t nowUsec) {
             add(left > 0 ? "next try in " + formatDuration(left) : "next try now");
         }
     }
+    // What a notify service says of itself (sd_notify STATUS=), as `systemctl status` shows it: only
+    // while its process lives, since it spoke for that process.
+    if (!p.notifyStatus.empty() && (p.state == "STARTING" || p.state == "RUNNING"))
+        add("status: " + p.notifyStatus);
     return out;
 }
 

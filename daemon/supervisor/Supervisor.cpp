@@ -400,6 +400,7 @@ void Supervisor::spawn(Instance& inst) {
     inst.pgid = res.pid;  // the child called setsid(): its pid is its process group
     inst.token = token;
     inst.notifyStatus.clear();
+    inst.notifyPhase.clear();
     inst.foreignNotifyWarned = false;
     inst.partialLine.clear();
     byPid_[inst.pid] = inst.name;

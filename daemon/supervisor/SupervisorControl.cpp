@@ -96,6 +96,7 @@ ProcessInfo Supervisor::infoOf(const Instance& inst) const {
         for (const auto& ref : *refs) into->push_back(ref.name);
     info.requiredBy = deps_.requiredBy(inst.name);
     info.readyState = m.readyState();
+    if (!inst.notifyPhase.empty() && m.state() == ProcessState::Running) info.readyState = inst.notifyPhase;
     info.notifyStatus = inst.notifyStatus;
     return info;
 }

@@ -32,6 +32,10 @@ void Supervisor::onNotify(os::ProcessHost::Token token, const os::NotifyDatagram
     const auto now = clock_.now();
     const std::string name = inst->name;
     if (msg.status) inst->notifyStatus = *msg.status;
+    // As systemd's "reloading" and "deactivating": shown in ReadyState until READY=1 says it is back.
+    if (msg.reloading) inst->notifyPhase = "reloading";
+    if (msg.stopping) inst->notifyPhase = "stopping";
+    if (msg.ready && !msg.reloading) inst->notifyPhase.clear();
     if (msg.errnoValue) spdlog::info("{}: reported ERRNO={}", name, *msg.errnoValue);
     if (msg.mainPid && *msg.mainPid != inst->pid)
         spdlog::debug("{}: MAINPID={} ignored: supervisord follows the process it started", name,

@@ -121,4 +121,28 @@ TEST_F(ReadinessNotify, AReadyFromAnotherServicesProcessIsIgnored) {
     EXPECT_NE(daemon->log().find("a: ignored a notify message from pid"), std::string::npos) << daemon->log();
 }
 
+// STATUS= is what the service says of itself: in NotifyStatus and in supctl status's REASON column.
+// RELOADING=1 shows in ReadyState until the next READY=1, as systemd's "reloading".
+TEST_F(ReadinessNotify, StatusTextAndReloadingAreShown) {
+    markers = {"/bin/sleep 6371"};
+    startDaemon("services:\n" +
+                service("db",
+                        "/usr/bin/systemd-notify --ready --status=accepting\n" + waitGate("reload") +
+                            "\n/usr/bin/systemd-notify RELOADING=1 STATUS=reloading\n" + waitGate("back") +
+                            "\n/usr/bin/systemd-notify READY=1 STATUS=back\nexec /bin/sleep 6371",
+                        {"ready: notify", "ready_timeout: 30s"}));
+    ASSERT_TRUE(daemon->waitState("db", "RUNNING")) << statusText() << daemon->log();
+    auto field = [&](const char* key) { return daemon->process("db").value(key, std::string()); };
+    ASSERT_TRUE(waitFor([&] { return field("notify_status") == "accepting"; })) << statusText();
+    EXPECT_EQ(field("ready_state"), "ready");
+    EXPECT_NE(statusText().find("status: accepting"), std::string::npos) << statusText();
+
+    openGate("reload");
+    ASSERT_TRUE(waitFor([&] { return field("ready_state") == "reloading"; })) << statusText();
+    EXPECT_EQ(field("notify_status"), "reloading");
+    openGate("back");
+    ASSERT_TRUE(waitFor([&] { return field("ready_state") == "ready" && field("notify_status") == "back"; }))
+        << statusText();
+}
+
 }  // namespace

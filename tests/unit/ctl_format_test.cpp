@@ -137,6 +137,18 @@ TEST(CtlStatus, ReasonShowsTheSpawnErrorAndTheNextTryOfAFailingProcess) {
     EXPECT_EQ(describeReason(r, kNow), "");
 }
 
+// sd_notify's STATUS= text is shown while the process it describes lives, as systemctl status does.
+TEST(CtlStatus, ReasonShowsTheNotifyStatusOfALiveProcess) {
+    ProcessRecord p;
+    p.state = "RUNNING";
+    p.reason = "ready: READY=1";
+    p.notifyStatus = "accepting connections";
+    EXPECT_EQ(describeReason(p, kNow), "ready: READY=1; status: accepting connections");
+    p.state = "STOPPED";
+    p.reason = "stopped (exit 0)";
+    EXPECT_EQ(describeReason(p, kNow), "stopped (exit 0)");
+}
+
 TEST(CtlStatus, ExitCodeFollowsSystemctl) {
     EXPECT_EQ(statusExitCode({}, false), kExitOk);
     EXPECT_EQ(statusExitCode({proc("a", "RUNNING", 1)}, false), kExitOk);
