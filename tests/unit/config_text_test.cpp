@@ -179,6 +179,9 @@ TEST(ConfigSuggest, FindsNearMissesAndPrefixes) {
     EXPECT_EQ(editDistance("", "abc"), 3u);
     EXPECT_EQ(editDistance("kitten", "sitting"), 3u);
     EXPECT_EQ(editDistance("TREM", "TERM"), 1u);  // swapped neighbours count once
+    EXPECT_EQ(editDistance("abc", ""), 3u);
+    EXPECT_EQ(editDistance("ca", "abc"), 3u);  // optimal string alignment: no edit of a swapped pair
+    EXPECT_EQ(editDistance("stop_sginal", "stop_signal"), 1u);
     EXPECT_EQ(closestMatch("comand", keys), "command");
     EXPECT_EQ(closestMatch("Command", keys), "command");
     EXPECT_EQ(closestMatch("stop-signal", keys), "stop_signal");
@@ -189,6 +192,9 @@ TEST(ConfigSuggest, FindsNearMissesAndPrefixes) {
     EXPECT_EQ(closestMatch("", keys), std::nullopt);
     EXPECT_EQ(didYouMean("usr", keys), " (did you mean 'user'?)");
     EXPECT_EQ(didYouMean("nothing-like-it", keys), "");
+    // A megabyte-long key is compared by length and prefix only.
+    EXPECT_EQ(closestMatch("command" + std::string(1 << 20, 'x'), keys), "command");
+    EXPECT_EQ(closestMatch(std::string(1 << 20, 'x'), keys), std::nullopt);
 }
 
 }  // namespace
