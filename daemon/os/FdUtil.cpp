@@ -31,6 +31,12 @@ void setCloseOnExec(int fd, bool closeOnExec) {
     if (::fcntl(fd, F_SETFD, wanted) < 0) throwErrno("fcntl(F_SETFD) fd", std::to_string(fd));
 }
 
+void parkLongLived(UniqueFd& fd) noexcept {
+    if (!fd || fd.get() >= kLongLivedFdFloor) return;
+    const int high = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, kLongLivedFdFloor);
+    if (high >= 0) fd.reset(high);  // EINVAL/EMFILE: the limit is below the floor or full; keep the low one
+}
+
 // Not std::filesystem::create_directories: it always asks for 0777.
 void makeDirectories(const std::string& dir, mode_t mode) {
     if (dir.empty()) return;

@@ -35,6 +35,7 @@ socklen_t abstractAddress(sockaddr_un& addr, const std::string& name) {
 NotifySocket::NotifySocket(const std::string& name)
     : fd_(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) {
     if (!fd_) throwErrno("socket", "notify socket");
+    parkLongLived(fd_);
     // The kernel then attaches the sender's pid, uid and gid to every datagram, whether it sent them or not.
     const int on = 1;
     if (::setsockopt(fd_.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0)

@@ -14,6 +14,7 @@ OutputPipe OutputPipe::create() {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) < 0) throw std::system_error(errno, std::generic_category(), "pipe2");
     OutputPipe pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+    parkLongLived(pipe.readEnd);  // the write end goes to the child and is closed after the spawn
     setNonBlocking(pipe.readEnd.get(), true);
     constexpr int kPipeBytes = 256 * 1024;
     // EPERM: over /proc/sys/fs/pipe-max-size or the user's pipe quota without CAP_SYS_RESOURCE. The

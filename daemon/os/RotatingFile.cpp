@@ -26,6 +26,7 @@ void RotatingFile::openNow() {
         fd.reset(::open(path_.c_str(), kFlags, 0640));
     }
     if (!fd) throwErrno("open", path_);
+    parkLongLived(fd);
     struct stat st {};
     if (::fstat(fd.get(), &st) < 0) throwErrno("fstat", path_);
     fd_ = std::move(fd);

@@ -1,10 +1,12 @@
-// The child's half of ForkExecLauncher. Between vfork() and execve() only async-signal-safe calls are
+// The child's half of ForkExecLauncher. Between clone() and execve() only async-signal-safe calls are
 // allowed (the child shares the parent's memory, whose malloc state may be mid-update), so nothing here
 // allocates or writes outside its own stack: every string and array was built by the parent in a
 // ChildPlan.
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/close_range.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -151,6 +153,15 @@ bool retryableExecError(int err) {
 }  // namespace
 
 void runChild(const ChildPlan& plan, int statusFd) noexcept {
+    // With CLONE_FILES the fd table is still the daemon's: every dup2 below would change the daemon's
+    // own fds. First a private table holding only fds [0, unshareFdsBelow), which the parent made sure
+    // hold everything needed here; the daemon's long-lived fds above are neither copied nor closed.
+    // Kernels before 5.9 lack close_range: a full private copy, closed below as before.
+    if (plan.unshareFdsBelow > 0 &&
+        ::syscall(SYS_close_range, static_cast<unsigned>(plan.unshareFdsBelow), ~0U, CLOSE_RANGE_UNSHARE) <
+            0 &&
+        ::syscall(SYS_unshare, CLONE_FILES) < 0)
+        fail(statusFd, ChildStage::CloseFds, errno, "unshare fd table");
     // Fds 0..3 are about to be overwritten (stdio, then the status pipe on 3), so the sources we still
     // need are first moved above them. Until the status pipe is parked, failures go to its old number.
     int out = plan.stdoutFd, err = plan.stderrFd;

@@ -1,5 +1,5 @@
-// Internal to the spawner: everything the child needs, prepared before vfork so that the child only
-// makes async-signal-safe calls (no allocation, no writes to shared memory) between vfork and exec.
+// Internal to the spawner: everything the child needs, prepared before clone so that the child only
+// makes async-signal-safe calls (no allocation, no writes to shared memory) between clone and exec.
 #pragma once
 
 #include <sys/resource.h>
@@ -50,9 +50,13 @@ struct ChildPlan {
     std::optional<mode_t> umask;
     std::optional<rlimit> nofile;  // RLIMIT_NOFILE to set (the daemon raised its own)
     int stdoutFd = -1, stderrFd = -1;
+    // > 0: the child was cloned with CLONE_FILES (it shares the daemon's fd table) and must first take a
+    // private copy of fds [0, unshareFdsBelow), which holds every fd it needs, and nothing above.
+    int unshareFdsBelow = 0;
 };
 
-// Runs in the child after vfork. Never returns: execs or reports to statusFd and _exit(127)s.
+// Runs in the child after clone(CLONE_VM | CLONE_VFORK [| CLONE_FILES]). Never returns: execs or reports to
+// statusFd and _exit(127)s.
 [[noreturn]] void runChild(const ChildPlan& plan, int statusFd) noexcept;
 
 }  // namespace sup::os::detail

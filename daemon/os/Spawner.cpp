@@ -1,14 +1,22 @@
 #include "os/Spawner.h"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <string_view>
 #include <system_error>
 
+#if __has_include(<sanitizer/asan_interface.h>)
+#include <sanitizer/asan_interface.h>  // ASAN_UNPOISON_MEMORY_REGION: a no-op unless built with ASan
+#endif
+
+#include "os/FdUtil.h"
 #include "os/Pidfd.h"
 #include "os/SpawnChild.h"
 
@@ -67,6 +75,21 @@ detail::ChildPlan makePlan(const SpawnRequest& request, const std::optional<rlim
     return plan;
 }
 
+struct ChildStart {
+    const detail::ChildPlan* plan;
+    int statusFd;
+};
+
+int childMain(void* start) {
+    const auto* s = static_cast<const ChildStart*>(start);
+    detail::runChild(*s->plan, s->statusFd);
+}
+
+// The child's stack while it runs before exec. It lives in the parent's frame, which is suspended until
+// the child has exec'd or exited (CLONE_VFORK), so it stays within the thread's stack: the sanitizers
+// know that range. Sized for an ASan build of runChild; a plain build uses a few KiB.
+constexpr std::size_t kChildStackBytes = 128 * 1024;
+
 }  // namespace
 
 std::string SpawnError::describe() const {
@@ -93,7 +116,7 @@ SpawnResult ForkExecLauncher::spawn(const SpawnRequest& request) {
         result.error = SpawnError{"argv", EINVAL, "empty command"};
         return result;
     }
-    const detail::ChildPlan plan = makePlan(request, childNofile_);
+    detail::ChildPlan plan = makePlan(request, childNofile_);
 
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) < 0) {
@@ -101,19 +124,39 @@ SpawnResult ForkExecLauncher::spawn(const SpawnRequest& request) {
         return result;
     }
     UniqueFd statusRead(fds[0]), statusWrite(fds[1]);
+    // The read end waits for the loop (a burst of spawns holds one each until the next turn), so it must
+    // not take the low numbers that the next child's fds need.
+    parkLongLived(statusRead);
 
-    // vfork, as posix_spawn does inside glibc: the parent's pages are shared with the child until it
-    // execs, instead of write-protected for copy-on-write. With fork(), every page the daemon wrote after
-    // a spawn cost a fault and a TLB shootdown; a crash loop of 100 services spent most of the daemon's
-    // time there and stalled D-Bus replies by up to a second. posix_spawn itself cannot setuid/setgroups/
-    // umask, hence runChild, which only makes raw, async-signal-safe calls on data prepared above. The
-    // parent is suspended until the child has exec'd or _exit'd, so the plan stays valid meanwhile.
-    pid_t pid = ::vfork();
+    // The child only needs the status pipe and its stdout/stderr sources. When these all sit below the
+    // long-lived fds (they are fresh, so they took low numbers), it shares the daemon's fd table and copies
+    // just that low part; otherwise the kernel copies the whole table and the child closes it.
+    const int highestNeeded = std::max({statusWrite.get(), request.stdoutFd, request.stderrFd});
+    if (highestNeeded < kLongLivedFdFloor) plan.unshareFdsBelow = highestNeeded + 1;
+
+    // clone(CLONE_VM | CLONE_VFORK), as posix_spawn does inside glibc: the parent's pages are shared with
+    // the child until it execs, instead of write-protected for copy-on-write. With fork(), every page the
+    // daemon wrote after a spawn cost a fault and a TLB shootdown; a crash loop of 100 services spent most
+    // of the daemon's time there and stalled D-Bus replies by up to a second. posix_spawn itself cannot
+    // setuid/setgroups/umask or share the fd table, hence runChild, which only makes raw,
+    // async-signal-safe calls on data prepared above. The parent is suspended until the child has exec'd
+    // or _exit'd, so the plan and the stack stay valid meanwhile.
+    alignas(16) std::array<std::byte, kChildStackBytes> childStack;
+    ChildStart start{&plan, statusWrite.get()};
+    int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+    if (plan.unshareFdsBelow > 0) flags |= CLONE_FILES;
+    const pid_t pid = ::clone(childMain, childStack.data() + childStack.size(), flags, &start);
+    const int cloneErrno = errno;
+    // The child's instrumented frames marked parts of its stack as redzones, and it never returned to
+    // clear them: left so, this frame's later occupants would be reported as overflows. (ASan does this
+    // by itself for vfork(), not for clone().)
+#ifdef ASAN_UNPOISON_MEMORY_REGION
+    ASAN_UNPOISON_MEMORY_REGION(childStack.data(), childStack.size());
+#endif
     if (pid < 0) {
-        result.error = SpawnError{"fork", errno, plan.programName};
+        result.error = SpawnError{"fork", cloneErrno, plan.programName};
         return result;
     }
-    if (pid == 0) detail::runChild(plan, statusWrite.get());
 
     // Only the child may hold the write end, so EOF means "the child exec'd or died".
     statusWrite.reset();
@@ -122,7 +165,10 @@ SpawnResult ForkExecLauncher::spawn(const SpawnRequest& request) {
     // The child cannot have been reaped yet (we are the only reaper), so this pidfd names it. Failure
     // (no pidfd support, out of fds) is not fatal: the caller falls back to the PID.
     try {
-        if (auto pidfd = Pidfd::open(pid)) result.pidfd = std::move(*pidfd).release();
+        if (auto pidfd = Pidfd::open(pid)) {
+            result.pidfd = std::move(*pidfd).release();
+            parkLongLived(result.pidfd);
+        }
     } catch (const std::system_error&) {
     }
     return result;

@@ -1,6 +1,7 @@
-// Starting a child process: vfork, set up the child's world, exec. Exec failures travel back on a
-// close-on-exec "status pipe", so the parent learns "exec /bin/nope: ENOENT" instead of guessing
-// from exit code 127. Launcher is the seam tests replace (e.g. to make fork fail with EAGAIN).
+// Starting a child process: clone as vfork does (shared memory, parent suspended until exec), set up the
+// child's world, exec. Exec failures travel back on a close-on-exec "status pipe", so the parent learns "exec
+// /bin/nope: ENOENT" instead of guessing from exit code 127. Launcher is the seam tests replace (e.g. to make
+// fork fail with EAGAIN).
 #pragma once
 
 #include <sys/resource.h>

@@ -1,5 +1,6 @@
 // ForkExecLauncher and readExecStatus with real children: failures reported by stage, and the world the
 // child starts in (fds, signals, session, environment, umask, PATH lookup).
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -128,6 +129,62 @@ TEST(Spawner, ChildSeesOnlyStdioEvenWhenParentLeaksAnFd) {
     EXPECT_EQ(fdNumbers(o.stdoutText), (std::set<int>{0, 1, 2, 3})) << o.stdoutText;
     ASSERT_TRUE(o.reaped);
     EXPECT_EQ(WEXITSTATUS(o.reaped->status), 0);
+}
+
+// The child shares the daemon's fd table (CLONE_FILES) until it takes a private copy of the low fds, so
+// its dup2 onto 0, 1 and 2 must not reach the daemon's own stdio: without that copy, the daemon's
+// stdout would become the child's pipe.
+TEST(Spawner, ChildsStdioSetupLeavesTheParentsFdsAlone) {
+    auto identity = [](int fd) {
+        struct stat st {};
+        EXPECT_EQ(::fstat(fd, &st), 0) << fd;
+        return std::pair{st.st_dev, st.st_ino};
+    };
+    const auto stdinBefore = identity(0), stdoutBefore = identity(1), stderrBefore = identity(2);
+    OutputPipe out = OutputPipe::create();
+    SpawnRequest r = requestFor({"/bin/sh", "-c", "echo hi"});
+    r.stdoutFd = out.writeEnd.get();
+    r.stderrFd = out.writeEnd.get();
+    ForkExecLauncher launcher;
+    SpawnResult result = launcher.spawn(r);
+    ChildReaper reaper{result.pid};
+    ASSERT_NO_FATAL_FAILURE(expectExeced(result));
+    EXPECT_EQ(identity(0), stdinBefore);
+    EXPECT_EQ(identity(1), stdoutBefore);
+    EXPECT_EQ(identity(2), stderrBefore);
+    out.writeEnd.reset();
+    EXPECT_EQ(readUntilEof(out.readEnd.get()), "hi\n");
+    ASSERT_TRUE(reaper.reap());
+}
+
+// What the daemon keeps per service sits at or above kLongLivedFdFloor, and a child sees none of it, be
+// it shared (fresh fds low) or copied (a needed fd above the floor).
+TEST(Spawner, LongLivedFdsAreParkedHighAndNotInherited) {
+    OutputPipe kept = OutputPipe::create();
+    ASSERT_GE(kept.readEnd.get(), kLongLivedFdFloor);
+    UniqueFd parked(::open("/dev/null", O_RDONLY));  // not close-on-exec, on purpose
+    ASSERT_TRUE(parked);
+    parkLongLived(parked);
+    ASSERT_GE(parked.get(), kLongLivedFdFloor);
+    EXPECT_EQ(::fcntl(parked.get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+    SpawnOutcome o = spawnAndCollect(requestFor({"/bin/ls", "-1", "/proc/self/fd"}));
+    EXPECT_FALSE(o.error) << o.error->describe();
+    EXPECT_EQ(fdNumbers(o.stdoutText), (std::set<int>{0, 1, 2, 3})) << o.stdoutText;
+
+    // A stdout source above the floor: the spawn falls back to copying the whole table.
+    OutputPipe high = OutputPipe::create();
+    UniqueFd highWrite(::fcntl(high.writeEnd.get(), F_DUPFD_CLOEXEC, kLongLivedFdFloor + 100));
+    ASSERT_TRUE(highWrite);
+    high.writeEnd.reset();
+    SpawnRequest r = requestFor({"/bin/ls", "-1", "/proc/self/fd"});
+    r.stdoutFd = highWrite.get();
+    ForkExecLauncher launcher;
+    SpawnResult result = launcher.spawn(r);
+    highWrite.reset();
+    ChildReaper reaper{result.pid};
+    ASSERT_NO_FATAL_FAILURE(expectExeced(result));
+    EXPECT_EQ(fdNumbers(readUntilEof(high.readEnd.get())), (std::set<int>{0, 1, 2, 3}));
+    ASSERT_TRUE(reaper.reap());
 }
 
 // The daemon raises its own RLIMIT_NOFILE (os/NofileLimit.h); children get the original soft limit,
