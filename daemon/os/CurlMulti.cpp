@@ -3,25 +3,15 @@
 #include <sys/epoll.h>
 
 #include <chrono>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 
 #include "core/Clock.h"
+#include "os/CurlLibrary.h"
 
 namespace sup::os {
 
 namespace {
-
-// curl_global_init is not safe to call while another thread uses curl, so once, before any handle.
-// Never undone: a daemon runs one runner for its whole life, and cleanup would not make that safer.
-void initCurlOnce() {
-    static std::once_flag once;
-    static CURLcode result = CURLE_OK;
-    std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
-    if (result != CURLE_OK)
-        throw std::runtime_error(std::string("curl_global_init: ") + curl_easy_strerror(result));
-}
 
 int curlFlags(std::uint32_t events) {
     int flags = 0;
@@ -35,39 +25,38 @@ int curlFlags(std::uint32_t events) {
 
 }  // namespace
 
-CurlMulti::CurlMulti(EventLoop& loop, Done done) : loop_(loop), done_(std::move(done)) {
-    initCurlOnce();
-    multi_ = curl_multi_init();
+CurlMulti::CurlMulti(EventLoop& loop, Done done) : loop_(loop), curl_(curlLibrary()), done_(std::move(done)) {
+    multi_ = curl_.multiInit();
     if (multi_ == nullptr) throw std::runtime_error("curl_multi_init failed");
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMulti::onSocket);
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMulti::onTimeout);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+    curl_.multiSetopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMulti::onSocket);
+    curl_.multiSetopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl_.multiSetopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMulti::onTimeout);
+    curl_.multiSetopt(multi_, CURLMOPT_TIMERDATA, this);
     try {
         loop_.add(timer_.fd(), EPOLLIN, [this](std::uint32_t) {
             timer_.drain();
             act(CURL_SOCKET_TIMEOUT, 0);
         });
     } catch (...) {
-        curl_multi_cleanup(multi_);
+        curl_.multiCleanup(multi_);
         throw;
     }
 }
 
 CurlMulti::~CurlMulti() {
     // curl may still hand back sockets (REMOVE) while it cleans up: the loop is still there for that.
-    curl_multi_cleanup(multi_);
+    curl_.multiCleanup(multi_);
     loop_.remove(timer_.fd());
 }
 
 void CurlMulti::add(CURL* easy) {
-    CURLMcode rc = curl_multi_add_handle(multi_, easy);
+    CURLMcode rc = curl_.multiAddHandle(multi_, easy);
     if (rc != CURLM_OK)
-        throw std::runtime_error(std::string("curl_multi_add_handle: ") + curl_multi_strerror(rc));
+        throw std::runtime_error(std::string("curl_multi_add_handle: ") + curl_.multiStrerror(rc));
 }
 
 void CurlMulti::remove(CURL* easy) noexcept {
-    (void)curl_multi_remove_handle(multi_, easy);
+    (void)curl_.multiRemoveHandle(multi_, easy);
 }
 
 int CurlMulti::onSocket(CURL*, curl_socket_t socket, int what, void* self, void*) {
@@ -109,13 +98,13 @@ int CurlMulti::onTimeout(CURLM*, long timeoutMs, void* self) {
 
 void CurlMulti::act(curl_socket_t socket, int flags) {
     int running = 0;
-    (void)curl_multi_socket_action(multi_, socket, flags, &running);
+    (void)curl_.multiSocketAction(multi_, socket, flags, &running);
     collectDone();
 }
 
 void CurlMulti::collectDone() {
     int queued = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi_, &queued)) {
+    while (CURLMsg* msg = curl_.multiInfoRead(multi_, &queued)) {
         if (msg->msg == CURLMSG_DONE) done_(msg->easy_handle, msg->data.result);
     }
 }

@@ -7,6 +7,7 @@
 
 #include <functional>
 
+#include "os/CurlLibrary.h"
 #include "os/EventLoop.h"
 #include "os/TimerFd.h"
 
@@ -18,6 +19,7 @@ class CurlMulti {
     // remove(easy) may be called from it.
     using Done = std::function<void(CURL* easy, CURLcode result)>;
 
+    // Loads libcurl if this is the first use (os/CurlLibrary.h).
     CurlMulti(EventLoop& loop, Done done);  // throws std::runtime_error, std::system_error
     CurlMulti(const CurlMulti&) = delete;
     CurlMulti& operator=(const CurlMulti&) = delete;
@@ -34,6 +36,7 @@ class CurlMulti {
     void collectDone();
 
     EventLoop& loop_;
+    const CurlLibrary& curl_;
     Done done_;
     TimerFd timer_;
     CURLM* multi_ = nullptr;

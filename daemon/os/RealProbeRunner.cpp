@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "DurationText.h"
+#include "os/CurlLibrary.h"
 #include "os/CurlMulti.h"
 #include "os/ProbeAddress.h"
 #include "os/UniqueFd.h"
@@ -72,34 +73,6 @@ struct RealProbeRunner::Attempt {
 };
 
 RealProbeRunner::RealProbeRunner(EventLoop& loop) : loop_(loop) {
-    curl_ = std::make_unique<CurlMulti>(loop_, [this](CURL* easy, CURLcode code) {
-        char* priv = nullptr;
-        curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
-        auto* attempt = reinterpret_cast<Attempt*>(priv);
-        if (attempt == nullptr) return;
-        ProbeResult result;
-        if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && attempt->bodyStarted)) {
-            long status = 0;
-            curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-            result.ok = status == attempt->httpStatus;
-            result.detail = status > 0 ? "HTTP " + std::to_string(status) : "no HTTP status in the answer";
-        } else if (code == CURLE_OPERATION_TIMEDOUT) {
-            result.detail = timedOut(attempt->timeout);
-        } else {
-            long osError = 0;
-            curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &osError);
-            // curl's own message says what went wrong with this transfer ("Could not resolve host: db",
-            // "SSL certificate problem: self-signed certificate"); its generic text for the code is the
-            // fallback. A refused connect is the errno alone: curl's message has the milliseconds it took.
-            if (code == CURLE_COULDNT_CONNECT && osError != 0)
-                result.detail = errnoText(static_cast<int>(osError));
-            else if (attempt->errorBuffer[0] != '\0')
-                result.detail = lowerFirst(attempt->errorBuffer.data());
-            else
-                result.detail = lowerFirst(curl_easy_strerror(code));
-        }
-        finish(*attempt, std::move(result));
-    });
     loop_.add(timer_.fd(), EPOLLIN, [this](std::uint32_t) { onTimer(); });
 }
 
@@ -199,40 +172,79 @@ void RealProbeRunner::onTcpEvent(Id id) {
 
 // --- http --------------------------------------------------------------------------------------------
 
+CurlMulti& RealProbeRunner::curlMulti() {
+    if (!curl_)
+        curl_ =
+            std::make_unique<CurlMulti>(loop_, [this](CURL* easy, CURLcode code) { onHttpDone(easy, code); });
+    return *curl_;
+}
+
+void RealProbeRunner::onHttpDone(CURL* easy, CURLcode code) {
+    const CurlLibrary& lib = curlLibrary();
+    char* priv = nullptr;
+    lib.easyGetinfo(easy, CURLINFO_PRIVATE, &priv);
+    auto* attempt = reinterpret_cast<Attempt*>(priv);
+    if (attempt == nullptr) return;
+    ProbeResult result;
+    if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && attempt->bodyStarted)) {
+        long status = 0;
+        lib.easyGetinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+        result.ok = status == attempt->httpStatus;
+        result.detail = status > 0 ? "HTTP " + std::to_string(status) : "no HTTP status in the answer";
+    } else if (code == CURLE_OPERATION_TIMEDOUT) {
+        result.detail = timedOut(attempt->timeout);
+    } else {
+        long osError = 0;
+        lib.easyGetinfo(easy, CURLINFO_OS_ERRNO, &osError);
+        // curl's own message says what went wrong with this transfer ("Could not resolve host: db",
+        // "SSL certificate problem: self-signed certificate"); its generic text for the code is the
+        // fallback. A refused connect is the errno alone: curl's message has the milliseconds it took.
+        if (code == CURLE_COULDNT_CONNECT && osError != 0)
+            result.detail = errnoText(static_cast<int>(osError));
+        else if (attempt->errorBuffer[0] != '\0')
+            result.detail = lowerFirst(attempt->errorBuffer.data());
+        else
+            result.detail = lowerFirst(lib.easyStrerror(code));
+    }
+    finish(*attempt, std::move(result));
+}
+
 void RealProbeRunner::startHttp(Attempt& attempt, const ProbeSpec& spec) {
+    const CurlLibrary& lib = curlLibrary();  // first: a missing libcurl fails the attempt, nothing else
+    CurlMulti& multi = curlMulti();
     attempt.httpStatus = spec.httpStatus;
-    attempt.easy = curl_easy_init();
+    attempt.easy = lib.easyInit();
     if (attempt.easy == nullptr) throw std::runtime_error("curl_easy_init failed");
     CURL* easy = attempt.easy;
     auto set = [&](CURLcode rc) {
-        if (rc != CURLE_OK) throw std::runtime_error(lowerFirst(curl_easy_strerror(rc)));
+        if (rc != CURLE_OK) throw std::runtime_error(lowerFirst(lib.easyStrerror(rc)));
     };
-    set(curl_easy_setopt(easy, CURLOPT_URL, spec.url.c_str()));
-    set(curl_easy_setopt(easy, CURLOPT_PRIVATE, &attempt));
-    set(curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, attempt.errorBuffer.data()));
-    set(curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L));
+    set(lib.easySetopt(easy, CURLOPT_URL, spec.url.c_str()));
+    set(lib.easySetopt(easy, CURLOPT_PRIVATE, &attempt));
+    set(lib.easySetopt(easy, CURLOPT_ERRORBUFFER, attempt.errorBuffer.data()));
+    set(lib.easySetopt(easy, CURLOPT_HTTPGET, 1L));
     // At least 1 ms: 0 would mean "no time limit" to curl.
-    set(curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, std::max(1L, static_cast<long>(spec.timeout.count()))));
+    set(lib.easySetopt(easy, CURLOPT_TIMEOUT_MS, std::max(1L, static_cast<long>(spec.timeout.count()))));
     // No signals: the daemon's signals are a signalfd, and curl's SIGALRM for DNS timeouts would bypass it.
-    set(curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L));
+    set(lib.easySetopt(easy, CURLOPT_NOSIGNAL, 1L));
     // A probe asks the service itself: only http(s), the redirect is the answer (a 301 is "HTTP 301"),
     // and no proxy, so http_proxy/all_proxy in the daemon's environment cannot send probes elsewhere.
-    set(curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https"));
-    set(curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L));
-    set(curl_easy_setopt(easy, CURLOPT_PROXY, ""));
-    set(curl_easy_setopt(easy, CURLOPT_NOPROXY, "*"));
+    set(lib.easySetopt(easy, CURLOPT_PROTOCOLS_STR, "http,https"));
+    set(lib.easySetopt(easy, CURLOPT_FOLLOWLOCATION, 0L));
+    set(lib.easySetopt(easy, CURLOPT_PROXY, ""));
+    set(lib.easySetopt(easy, CURLOPT_NOPROXY, "*"));
     // Each attempt opens a new connection: a kept-alive one could answer while the service no longer
     // accepts any, and idle connections in curl's cache would hold fds between attempts.
-    set(curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L));
-    set(curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L));
+    set(lib.easySetopt(easy, CURLOPT_FRESH_CONNECT, 1L));
+    set(lib.easySetopt(easy, CURLOPT_FORBID_REUSE, 1L));
     // A name in the URL is resolved on curl's resolver thread; when the attempt ends first (timeout,
     // cancel), that thread is left to finish alone instead of being waited for on the loop.
-    set(curl_easy_setopt(easy, CURLOPT_QUICK_EXIT, 1L));
-    set(curl_easy_setopt(easy, CURLOPT_USERAGENT, "supervisord-probe"));
-    set(curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &stopAtBody));
-    set(curl_easy_setopt(easy, CURLOPT_WRITEDATA, &attempt.bodyStarted));
+    set(lib.easySetopt(easy, CURLOPT_QUICK_EXIT, 1L));
+    set(lib.easySetopt(easy, CURLOPT_USERAGENT, "supervisord-probe"));
+    set(lib.easySetopt(easy, CURLOPT_WRITEFUNCTION, &stopAtBody));
+    set(lib.easySetopt(easy, CURLOPT_WRITEDATA, &attempt.bodyStarted));
     // https: curl's defaults verify the certificate and the host name against the system's CAs.
-    curl_->add(easy);
+    multi.add(easy);
 }
 
 // --- results -----------------------------------------------------------------------------------------
@@ -251,7 +263,7 @@ void RealProbeRunner::release(Attempt& attempt) noexcept {
     }
     if (attempt.easy != nullptr) {
         curl_->remove(attempt.easy);  // its socket leaves the loop before curl closes it
-        curl_easy_cleanup(attempt.easy);
+        curlLibrary().easyCleanup(attempt.easy);
         attempt.easy = nullptr;
     }
     tcpDeadlines_.erase({attempt.deadline, attempt.id});

@@ -4,6 +4,8 @@
 // more timers than one, and a result is never reported from inside start() or cancel().
 #pragma once
 
+#include <curl/curl.h>
+
 #include <deque>
 #include <memory>
 #include <set>
@@ -40,6 +42,10 @@ class RealProbeRunner final : public ProbeRunner {
     void connectNext(Attempt& attempt);
     void onTcpEvent(Id id);
     void startHttp(Attempt& attempt, const ProbeSpec& spec);
+    // libcurl's multi handle, made (and libcurl loaded) by the first http check: a daemon without one
+    // never maps libcurl and what it depends on.
+    CurlMulti& curlMulti();
+    void onHttpDone(CURL* easy, CURLcode code);
     void finish(Attempt& attempt, ProbeResult result);
     void release(Attempt& attempt) noexcept;
     void onTimer();

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "integration/Harness.h"
@@ -32,6 +34,14 @@ int freePort() {
         port = ntohs(addr.sin_port);
     ::close(fd);
     return port;
+}
+
+// Whether libcurl is mapped into process `pid`: it is loaded by the first http check only.
+bool mapsLibcurl(pid_t pid) {
+    std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+    std::stringstream text;
+    text << maps.rdbuf();
+    return text.str().find("/libcurl") != std::string::npos;
 }
 
 class ReadinessProbes : public ScriptedServiceTest {
@@ -76,6 +86,8 @@ TEST_F(ReadinessProbes, ATcpCheckWaitsForTheListener) {
                 dependent("db"));
     expectReadyOnlyAfterGate("db", "listen");
     EXPECT_NE(reasonOf("db").find("ready"), std::string::npos) << reasonOf("db");
+    // No http check, no libcurl (nor OpenSSL and the rest it brings) in the daemon.
+    EXPECT_FALSE(mapsLibcurl(daemon->pid()));
 }
 
 TEST_F(ReadinessProbes, AnHttpCheckWaitsForTheStatusItWants) {
@@ -92,6 +104,7 @@ TEST_F(ReadinessProbes, AnHttpCheckWaitsForTheStatusItWants) {
                          "ready_timeout: 30s"}) +
                 dependent("web"));
     expectReadyOnlyAfterGate("web", "ready");
+    EXPECT_TRUE(mapsLibcurl(daemon->pid()));
 }
 
 TEST_F(ReadinessProbes, AnExecCheckWaitsForItsSuccess) {
