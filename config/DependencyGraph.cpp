@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <limits>
-#include <queue>
-#include <tuple>
 #include <unordered_map>
 
 #include "ServiceReader.h"
@@ -161,76 +159,6 @@ std::vector<const Edge*> cycleThrough(std::size_t start, const std::vector<std::
 }
 
 }  // namespace
-
-std::map<std::string, ServiceDependencies> dependencyGraph(const Config& config) {
-    const auto index = indexByName(config);
-    std::map<std::string, ServiceDependencies> graph;
-    for (const auto& spec : config.services) graph[spec.name];
-    auto addOnce = [](std::vector<std::string>& list, const std::string& name) {
-        if (std::find(list.begin(), list.end(), name) == list.end()) list.push_back(name);
-    };
-    // Services are sorted by name, so requiredBy and wantedBy come out sorted too.
-    for (const auto& spec : config.services) {
-        auto& mine = graph[spec.name];
-        for (const auto& list : kLists) {
-            for (const auto& ref : spec.*list.refs) {
-                const std::size_t to = resolve(index, config, ref);
-                if (to == kNone) continue;
-                const std::string& target = config.services[to].name;
-                if (target == spec.name) continue;
-                if (list.orders) addOnce(mine.orderedAfter, target);
-                if (list.refs == &ServiceSpec::required) addOnce(graph[target].requiredBy, spec.name);
-                if (list.refs == &ServiceSpec::wanted) addOnce(graph[target].wantedBy, spec.name);
-            }
-        }
-    }
-    return graph;
-}
-
-std::vector<std::string> startOrder(const Config& config) {
-    const auto index = indexByName(config);
-    const std::size_t n = config.services.size();
-    std::vector<std::vector<std::size_t>> successors(n);  // i -> the services that wait for i
-    std::vector<std::size_t> waitingFor(n, 0);
-    for (std::size_t i = 0; i < n; ++i) {
-        std::vector<std::size_t> before;
-        for (const auto& list : kLists) {
-            if (!list.orders) continue;
-            for (const auto& ref : config.services[i].*list.refs) {
-                const std::size_t to = resolve(index, config, ref);
-                if (to == kNone || to == i || std::find(before.begin(), before.end(), to) != before.end())
-                    continue;
-                before.push_back(to);
-                successors[to].push_back(i);
-                ++waitingFor[i];
-            }
-        }
-    }
-    // Services are sorted by name, so the index breaks priority ties by name.
-    auto later = [&](std::size_t a, std::size_t b) {
-        return std::tuple(config.services[a].priority, a) > std::tuple(config.services[b].priority, b);
-    };
-    std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(later)> ready(later);
-    for (std::size_t i = 0; i < n; ++i)
-        if (waitingFor[i] == 0) ready.push(i);
-    std::vector<std::string> order;
-    std::vector<bool> placed(n, false);
-    order.reserve(n);
-    while (!ready.empty()) {
-        const std::size_t i = ready.top();
-        ready.pop();
-        placed[i] = true;
-        order.push_back(config.services[i].name);
-        for (std::size_t next : successors[i])
-            if (--waitingFor[next] == 0) ready.push(next);
-    }
-    std::vector<std::size_t> rest;
-    for (std::size_t i = 0; i < n; ++i)
-        if (!placed[i]) rest.push_back(i);
-    std::sort(rest.begin(), rest.end(), [&](std::size_t a, std::size_t b) { return later(b, a); });
-    for (std::size_t i : rest) order.push_back(config.services[i].name);
-    return order;
-}
 
 namespace {
 
