@@ -69,6 +69,11 @@ bool ProcessMachine::isReady() const {
     return state_ == ProcessState::Running || (state_ == ProcessState::Exited && done_);
 }
 
+bool ProcessMachine::startComing() const {
+    return startHeld_ || state_ == ProcessState::Starting || state_ == ProcessState::Backoff ||
+           (state_ == ProcessState::Stopping && startAfterStop_);
+}
+
 std::string ProcessMachine::readyState() const {
     if (state_ == ProcessState::Exited && done_) return "done";
     switch (state_) {

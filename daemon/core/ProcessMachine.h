@@ -106,6 +106,10 @@ class ProcessMachine {
     bool wantsStartAfterStop() const { return startAfterStop_; }
     // Readiness, for dependents: RUNNING (ready by its check), or a oneshot that is done.
     bool isReady() const;
+    // Not ready, but a start is under way or will come without a new command: held for dependencies,
+    // STARTING, BACKOFF, or STOPPING with a start to follow. Dependents wait for such an instance;
+    // for any other one that is not ready, what requires it fails.
+    bool startComing() const;
     bool isDone() const { return done_; }
     // "started" / "waiting" / "ready" / "done" / "" (no process and none coming): ReadyState on D-Bus.
     std::string readyState() const;

@@ -28,10 +28,7 @@ Supervisor::DependencyGate Supervisor::dependencyGate(const Instance& inst) cons
         const auto& m = dep->machine;
         if (m.isReady()) continue;
         const auto state = m.state();
-        const bool coming = m.startHeld() || state == ProcessState::Starting ||
-                            state == ProcessState::Backoff ||
-                            (state == ProcessState::Stopping && m.wantsStartAfterStop());
-        if (coming) {
+        if (m.startComing()) {
             if (wait.why.empty())
                 wait.why = "waiting for " + name + " (" + std::string(toString(state)) + ")";
             continue;

@@ -186,8 +186,10 @@ TEST_F(ReadinessTest, StartedKindKeepsTheStartSecondsRules) {
 
 TEST_F(ReadinessTest, AHeldStartWaitsThenStartsOrIsGivenUp) {
     ProcessMachine m(spec());
+    EXPECT_FALSE(m.startComing()) << "STOPPED, nothing asked";
     EXPECT_EQ(m.holdStart("waiting for db (STARTING)", now()).kind, Kind::None);
     EXPECT_TRUE(m.startHeld());
+    EXPECT_TRUE(m.startComing()) << "dependents of a held start wait for it";
     EXPECT_EQ(m.state(), ProcessState::Stopped);
     EXPECT_EQ(m.reason(), "waiting for db (STARTING)");
     EXPECT_EQ(m.readyState(), "waiting");
@@ -200,6 +202,7 @@ TEST_F(ReadinessTest, AHeldStartWaitsThenStartsOrIsGivenUp) {
     given.dependencyFailed("dependency failed: db (FATAL)", now());
     EXPECT_FALSE(given.startHeld());
     EXPECT_TRUE(given.blockedByDependency());
+    EXPECT_FALSE(given.startComing()) << "given up: what requires it fails too";
     EXPECT_EQ(given.reason(), "dependency failed: db (FATAL)");
     EXPECT_EQ(given.releaseStart(now()).kind, Kind::None);
 
