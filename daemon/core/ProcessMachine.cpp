@@ -211,7 +211,7 @@ void ProcessMachine::keep(const ServiceSpec& spec) {
     // While a replacement waits, the running process still has the old spec: the new one is the
     // replacement's.
     if (nextSpec_) {
-        nextSpec_ = spec;
+        *nextSpec_ = spec;
         return;
     }
     spec_ = spec;
@@ -226,7 +226,7 @@ MachineCommand ProcessMachine::replace(const ServiceSpec& next, bool startAfter,
     remove_ = false;
     startHeld_ = false;
     afterExit_ = AfterExit::Nothing;  // the new spec runs after this exit, whatever stopped it
-    nextSpec_ = next;
+    nextSpec_ = std::make_unique<ServiceSpec>(next);
     startAfterStop_ = startAfter && !final_;
     spawnHeld_ = false;
     if (hasProcess_) {

@@ -34,6 +34,7 @@
 // shutdown and leftover rules are enforced; nothing else may start a process.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -102,7 +103,7 @@ class ProcessMachine {
     bool busy() const { return hasProcess_ || leftovers_ > 0; }
     bool removing() const { return remove_; }
     bool finalStop() const { return final_; }
-    bool replacementPending() const { return nextSpec_.has_value(); }
+    bool replacementPending() const { return nextSpec_ != nullptr; }
     bool wantsStartAfterStop() const { return startAfterStop_; }
     // Readiness, for dependents: RUNNING (ready by its check), or a oneshot that is done.
     bool isReady() const;
@@ -207,7 +208,9 @@ class ProcessMachine {
     bool startAfterStop_ = false;
     bool startHeld_ = false;         // a start waits for dependencies to be ready
     bool dependencyFailed_ = false;  // the last start was given up because a dependency failed
-    std::optional<ServiceSpec> nextSpec_;
+    // On the heap: a replacement waits only during a reload, and a ServiceSpec inline would cost every
+    // instance over 1 KiB more, all the time.
+    std::unique_ptr<ServiceSpec> nextSpec_;
     bool remove_ = false;
     bool final_ = false;
 
