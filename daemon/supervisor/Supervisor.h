@@ -139,10 +139,9 @@ class Supervisor final : public Control, private os::ProcessHost::Events, privat
         std::string partialLine;                         // log_line readiness: the line being received
         std::shared_ptr<const std::regex> readyPattern;  // log_line, compiled from readyPatternSource
         std::string readyPatternSource;
-        std::string notifyStatus;  // the current spawn's last STATUS=
-        bool foreignNotifyWarned = false;
-        std::string notifyPhase;  // "reloading" (RELOADING=1) or "stopping" (STOPPING=1) until READY=1 // a
-                                  // notify message from another process was logged
+        std::string notifyStatus;          // the current spawn's last STATUS=
+        bool foreignNotifyWarned = false;  // a notify message from another process was logged
+        std::string notifyPhase;  // "reloading" (RELOADING=1) or "stopping" (STOPPING=1) until READY=1
         ProcessState counted = ProcessState::Stopped;  // the state stateCounts_ has it in
         Stream out, err;
     };
