@@ -5,8 +5,12 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <systemd/sd-bus.h>
+
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
+#include <memory>
 
 #include <sdbus-c++/Error.h>
 #include <sdbus-c++/IObject.h>
@@ -134,23 +138,68 @@ std::optional<std::string> Authorizer::refusal(const Caller& caller, AccessGroup
     return text;
 }
 
+template <typename Gids>
+void Authorizer::requireOf(uid_t euid, Gids&& supplementaryGids, AccessGroups groups, Access access,
+                           std::string_view action) const {
+    Caller caller;
+    caller.uid = euid;
+    if (caller.uid == 0 || caller.uid == owner_) return;  // no further bus round trip for root
+    // dbus-daemon's UnixGroupIDs (SO_PEERGROUPS plus the primary gid). No egid query: the bus does not
+    // record it, and sd-bus would read it from /proc/PID, which a caller that exits can race. Empty from
+    // an older bus without UnixGroupIDs: the group database alone decides.
+    caller.gids = supplementaryGids();
+    if (auto why = refusal(caller, groups, access, action)) throw sdbus::Error(errors::kAccessDenied, *why);
+}
+
 void Authorizer::require(const sdbus::IObject& object, AccessGroups groups, Access access,
                          std::string_view action) const {
     const sdbus::Message* msg = object.getCurrentlyProcessedMessage();
     if (msg == nullptr) throw sdbus::Error(errors::kAccessDenied, "cannot identify the caller");
     // The credentials dbus-daemon recorded when the caller connected (GetConnectionCredentials), not
     // /proc/PID: they cannot be raced by PID reuse.
-    Caller caller;
-    caller.uid = msg->getCredsEuid();
-    if (caller.uid == 0 || caller.uid == owner_) return;  // no further bus round trip for root
-    try {
-        // dbus-daemon's UnixGroupIDs (SO_PEERGROUPS plus the primary gid). No egid query: the bus does not
-        // record it, and sd-bus would read it from /proc/PID, which a caller that exits can race.
-        caller.gids = msg->getCredsSupplementaryGids();
-    } catch (const sdbus::Error&) {
-        // An older bus without UnixGroupIDs: the group database alone decides.
-    }
-    if (auto why = refusal(caller, groups, access, action)) throw sdbus::Error(errors::kAccessDenied, *why);
+    const uid_t euid = msg->getCredsEuid();
+    auto gids = [msg]() -> std::vector<gid_t> {
+        try {
+            return msg->getCredsSupplementaryGids();
+        } catch (const sdbus::Error&) {
+            return {};
+        }
+    };
+    requireOf(euid, gids, groups, access, action);
+}
+
+namespace {
+
+struct CredsUnref {
+    void operator()(sd_bus_creds* creds) const { ::sd_bus_creds_unref(creds); }
+};
+using Creds = std::unique_ptr<sd_bus_creds, CredsUnref>;
+
+// What sdbus::Message::getCreds* asks (sdbus-c++ 1.2.0): the sender's credentials, augmented by a
+// query to the bus. Null when the bus did not tell.
+Creds senderCreds(sd_bus_message* call, std::uint64_t what) {
+    sd_bus_creds* creds = nullptr;
+    if (::sd_bus_query_sender_creds(call, what | SD_BUS_CREDS_AUGMENT, &creds) < 0) return nullptr;
+    return Creds(creds);
+}
+
+}  // namespace
+
+void Authorizer::require(sd_bus_message* call, const std::vector<std::string>& controlGroups,
+                         std::string_view action) const {
+    static const std::vector<std::string> none;
+    uid_t euid = 0;
+    const Creds creds = call != nullptr ? senderCreds(call, SD_BUS_CREDS_EUID) : nullptr;
+    if (!creds || ::sd_bus_creds_get_euid(creds.get(), &euid) < 0)
+        throw sdbus::Error(errors::kAccessDenied, "cannot identify the caller");
+    auto gids = [call]() -> std::vector<gid_t> {
+        const Creds groups = senderCreds(call, SD_BUS_CREDS_SUPPLEMENTARY_GIDS);
+        const gid_t* list = nullptr;
+        const int count = groups ? ::sd_bus_creds_get_supplementary_gids(groups.get(), &list) : -1;
+        if (count <= 0 || list == nullptr) return {};
+        return std::vector<gid_t>(list, list + count);
+    };
+    requireOf(euid, gids, AccessGroups{controlGroups, none}, Access::Control, action);
 }
 
 uid_t Authorizer::callerUid(const sdbus::IObject& object) {

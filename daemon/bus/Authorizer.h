@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+struct sd_bus_message;
+
 namespace sdbus {
 class IObject;
 }
@@ -80,8 +82,16 @@ class Authorizer {
     // Control level (every state change).
     void require(const sdbus::IObject& object, const std::vector<std::string>& controlGroups,
                  std::string_view action) const;
+    // Control level, for a method call served with raw sd-bus (the Process1 objects): the same
+    // credentials, asked the same way.
+    void require(sd_bus_message* call, const std::vector<std::string>& controlGroups,
+                 std::string_view action) const;
 
   private:
+    // The check once the caller's euid is known; supplementaryGids() is asked only when it matters.
+    template <typename Gids>
+    void requireOf(uid_t euid, Gids&& supplementaryGids, AccessGroups groups, Access access,
+                   std::string_view action) const;
     bool memberOfAny(const Caller& caller, const std::vector<std::string>& groups) const;
 
     const GroupDatabase& groups_;

@@ -14,7 +14,7 @@
 #include "bus/BusNames.h"
 #include "bus/BusText.h"
 #include "bus/ManagerObject.h"
-#include "bus/ProcessObject.h"
+#include "bus/ProcessObjects.h"
 
 namespace sup::bus {
 
@@ -69,6 +69,7 @@ void BusService::attach() {
         // Objects first, name last: a client that sees the name appear finds everything in place.
         manager_ = std::make_unique<ManagerObject>(*connection_, control_, authorizer_, tally_, followers_,
                                                    options_.configPath);
+        processes_ = std::make_unique<ProcessObjects>(*connection_, control_, authorizer_);
         for (const auto& info : control_.list()) addProcess(info, false);
         ownName();
         auto poll = connection_->getEventLoopPollData();
@@ -90,8 +91,7 @@ void BusService::detach() noexcept {
     busFd_ = -1;
     busEvents_ = 0;
     // Unregister every object before the connection goes (it flushes queued replies on close).
-    retired_.clear();
-    processes_.clear();
+    processes_.reset();
     manager_.reset();
     connection_.reset();
 }
@@ -157,18 +157,12 @@ void BusService::ownName() {
 }
 
 void BusService::addProcess(const ProcessInfo& info, bool announce) {
-    auto object = std::make_unique<ProcessObject>(*connection_, control_, authorizer_, info);
-    if (announce) object->announce();
-    processes_[info.name] = std::move(object);
+    processes_->add(info);
     tally_.set(info);
-}
-
-void BusService::dropRetired(const std::string& name) {
-    std::erase_if(retired_, [&](const auto& object) { return object->name() == name; });
+    if (announce) processes_->announce(info.name);
 }
 
 int BusService::prepare() {
-    retired_.clear();
     if (disconnected_) return -1;
     drain();
     if (disconnected_) return -1;
@@ -228,10 +222,9 @@ void BusService::publish(const char* what, Body&& body) {
 
 void BusService::onStateChanged(const ProcessInfo& info, ProcessState oldState, const std::string& reason) {
     publish("a state change", [&] {
-        auto it = processes_.find(info.name);
-        if (it == processes_.end()) return;  // announced later by onProcessesAdded
+        if (!processes_->contains(info.name)) return;  // announced later by onProcessesAdded
         auto aggregates = tally_.set(info);
-        it->second->update(info);
+        processes_->update(info);
         std::vector<std::string> changed;
         if (aggregates.counts) changed.emplace_back("StateCounts");
         if (aggregates.forkPressure) changed.emplace_back("ForkPressure");
@@ -246,8 +239,7 @@ void BusService::onProcessesAdded(const std::vector<std::string>& names) {
     publish("new processes", [&] {
         bool any = false;
         for (const auto& name : names) {
-            if (processes_.count(name) != 0) continue;
-            dropRetired(name);  // removed and added back before the loop came round: free the path
+            if (processes_->contains(name)) continue;
             addProcess(control_.get(name), true);
             any = true;
         }
@@ -263,15 +255,11 @@ void BusService::onProcessesRemoved(const std::vector<std::string>& names) {
         bool any = false;
         const std::string pressureBefore = tally_.forkPressure();
         for (const auto& name : names) {
-            auto it = processes_.find(name);
-            if (it == processes_.end()) continue;
-            auto object = std::move(it->second);
-            processes_.erase(it);
+            if (!processes_->contains(name)) continue;
             tally_.erase(name);
             followers_.finish(name);
             any = true;
-            retired_.push_back(std::move(object));
-            retired_.back()->retract();
+            processes_->remove(name);  // InterfacesRemoved, then the path is gone
         }
         if (!any) return;
         std::vector<std::string> changed{"ProcessCount", "StateCounts"};

@@ -1,5 +1,5 @@
-// supervisord on D-Bus: owns the connection, the manager object and one object per process
-// instance, keeps them in step with the supervisor (as a ControlObserver), and is driven by the
+// supervisord on D-Bus: owns the connection, the manager object and the objects of the process
+// instances, keeps them in step with the supervisor (as a ControlObserver), and is driven by the
 // daemon's single EventLoop: no thread of its own.
 //
 // Losing the bus (dbus-daemon restarted or killed) is not an outage: the services keep running, the
@@ -31,7 +31,7 @@ class IConnection;
 namespace sup::bus {
 
 class ManagerObject;
-class ProcessObject;
+class ProcessObjects;
 
 struct BusOptions {
     bool userBus = false;    // the session bus (supervisord --user) instead of the system bus
@@ -76,7 +76,6 @@ class BusService final : public ControlObserver {
     void armReconnect();
     void ownName();
     void addProcess(const ProcessInfo& info, bool announce);
-    void dropRetired(const std::string& name);
     // Before every epoll_wait: run what sd-bus has queued, then tell epoll what sd-bus waits for.
     int prepare();
     void drain();
@@ -94,10 +93,8 @@ class BusService final : public ControlObserver {
     OutputFollowers followers_;
     std::unique_ptr<sdbus::IConnection> connection_;
     std::unique_ptr<ManagerObject> manager_;
-    std::map<std::string, std::unique_ptr<ProcessObject>> processes_;
-    // Removed instances, unregistered at the next loop iteration: a removal can happen inside a method
-    // call on that very object, whose handler must not be destroyed while it runs.
-    std::vector<std::unique_ptr<ProcessObject>> retired_;
+    // Every instance's object, on the same connection (one fallback vtable, not one object each).
+    std::unique_ptr<ProcessObjects> processes_;
     int busFd_ = -1;
     std::uint32_t busEvents_ = 0;
     bool disconnected_ = false;

@@ -1,5 +1,6 @@
 // The manager object /io/supervisord: io.supervisord.Manager1 plus the standard ObjectManager under
-// which every ProcessObject appears. Methods translate to Control calls, guarded and authorized.
+// which every process object (ProcessObjects) appears. Methods translate to Control calls, guarded
+// and authorized.
 #pragma once
 
 #include <memory>

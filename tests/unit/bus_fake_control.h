@@ -24,8 +24,10 @@ class FakeControl final : public Control {
     std::string tailText = "one\ntwo\nthree\n";
     std::vector<DoctorFinding> findings;
     LimitsReport limitsReport;
-    std::exception_ptr failStart;  // thrown by start() when set
-    ServiceSpec specValue;         // definition() of every instance (name and source from the instance)
+    std::exception_ptr failStart;   // thrown by start() when set
+    ServiceSpec specValue;          // definition() of every instance (name and source from the instance)
+    mutable unsigned getCalls = 0;  // get() calls (snapshots copied)
+    mutable unsigned definitionCalls = 0;  // definition() calls
 
     ProcessInfo& add(const std::string& name, const std::string& group, ProcessState s, pid_t pid = 0) {
         ProcessInfo info;
@@ -68,9 +70,11 @@ class FakeControl final : public Control {
     // Control
     std::vector<ProcessInfo> list() const override { return processes; }
     ProcessInfo get(const std::string& name) const override {
+        ++getCalls;
         return const_cast<FakeControl*>(this)->find(name);
     }
     ServiceSpec definition(const std::string& name) const override {
+        ++definitionCalls;
         const ProcessInfo& info = const_cast<FakeControl*>(this)->find(name);
         ServiceSpec spec = specValue;
         spec.name = info.group;

@@ -14,8 +14,8 @@
 #include "bus/Authorizer.h"
 #include "bus/BusErrors.h"
 #include "bus/BusNames.h"
+#include "bus/ProcessChanges.h"
 #include "bus/ProcessDict.h"
-#include "bus/ProcessObject.h"
 #include "bus/ProcessTally.h"
 
 namespace {
@@ -203,23 +203,22 @@ TEST(ProcessDict, HasEveryDocumentedKeyWithItsType) {
     EXPECT_EQ(d.at("object").get<sdbus::ObjectPath>(), "/io/supervisord/process/web_400");
 }
 
-TEST(ProcessObject, ChangedPropertiesNameWhatMoved) {
+TEST(ProcessChanges, ChangedPropertiesNameWhatMoved) {
     ProcessInfo a = sample(), b = sample();
-    EXPECT_TRUE(ProcessObject::changedProperties(a, b).empty());
+    EXPECT_TRUE(changedProperties(a, b).empty());
     b.state = ProcessState::Stopping;
     b.reason = "stop requested";
     b.stateSinceUsec += 1;
-    EXPECT_EQ(ProcessObject::changedProperties(a, b),
-              (std::vector<std::string>{"State", "Reason", "StateSince"}));
+    EXPECT_EQ(changedProperties(a, b), (std::vector<std::string>{"State", "Reason", "StateSince"}));
 }
 
-TEST(ProcessObject, ReadyStateIsSignalledNotifyStatusIsNot) {
+TEST(ProcessChanges, ReadyStateIsSignalledNotifyStatusIsNot) {
     ProcessInfo a = sample(), b = sample();
     a.readyState = "waiting";
     b.readyState = "ready";
     b.notifyStatus = "serving";  // documented as not signalled: it may change at any moment
     b.requiredBy = {"api"};      // changes only with a reload, read when needed like the definition
-    EXPECT_EQ(ProcessObject::changedProperties(a, b), (std::vector<std::string>{"ReadyState"}));
+    EXPECT_EQ(changedProperties(a, b), (std::vector<std::string>{"ReadyState"}));
 }
 
 TEST(ProcessDict, DependencyListsAndTextsAreValidForTheBus) {

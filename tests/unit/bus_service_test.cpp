@@ -266,6 +266,109 @@ TEST_F(BusServiceTest, ProcessObjectsPublishTheirEffectiveDefinition) {
     EXPECT_EQ(web0.at("SuccessExitStatus").get<std::vector<int32_t>>(), (std::vector<int32_t>{0}));
 }
 
+// A property of a process object through org.freedesktop.DBus.Properties, on its own connection.
+sdbus::Variant getProperty(const std::string& path, const std::string& property) {
+    auto proxy = sdbus::createProxy(sdbus::createSystemBusConnection(), "io.supervisord", path);
+    sdbus::Variant value;
+    proxy->callMethod("Get")
+        .onInterface("org.freedesktop.DBus.Properties")
+        .withArguments(std::string(kProcess1), property)
+        .storeResultsTo(value);
+    return value;
+}
+
+std::string introspect(const std::string& path) {
+    auto proxy = sdbus::createProxy(sdbus::createSystemBusConnection(), "io.supervisord", path);
+    std::string xml;
+    proxy->callMethod("Introspect").onInterface("org.freedesktop.DBus.Introspectable").storeResultsTo(xml);
+    return xml;
+}
+
+// The <property .../> element of `name` in an introspection document, up to its closing tag.
+std::string propertyElement(const std::string& xml, const std::string& name) {
+    const auto start = xml.find("<property name=\"" + name + "\"");
+    if (start == std::string::npos) return "";
+    const auto end = xml.find("</property>", start);
+    return xml.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+// Every instance is a child of /io/supervisord/process (one fallback vtable serves them all, a node
+// enumerator lists them); a path that names no instance is no object.
+TEST_F(BusServiceTest, ProcessObjectsAreListedAndUnknownPathsAreUnknownObjects) {
+    const std::string children = callPumping(loop, [&] { return introspect("/io/supervisord/process"); });
+    for (const char* node : {"web_400", "web_401", "db"})
+        EXPECT_NE(children.find("<node name=\"" + std::string(node) + "\"/>"), std::string::npos)
+            << node << " in " << children;
+
+    auto unknown = failure([&] { return getProperty("/io/supervisord/process/nope", "State"); });
+    EXPECT_EQ(unknown.getName(), "org.freedesktop.DBus.Error.UnknownObject");
+    auto below = failure([&] { return getProperty("/io/supervisord/process/web_400/x", "State"); });
+    EXPECT_EQ(below.getName(), "org.freedesktop.DBus.Error.UnknownObject");
+
+    control.remove("db");
+    EXPECT_EQ(failure([&] { return getProperty("/io/supervisord/process/db", "State"); }).getName(),
+              "org.freedesktop.DBus.Error.UnknownObject");
+    const std::string after = callPumping(loop, [&] { return introspect("/io/supervisord/process"); });
+    EXPECT_EQ(after.find("<node name=\"db\"/>"), std::string::npos) << after;
+    EXPECT_EQ(callPumping(loop, [&] { return getProperty("/io/supervisord/process/web_401", "Name"); })
+                  .get<std::string>(),
+              "web@1");
+}
+
+// Introspection tells the truth about PropertiesChanged (io.supervisord.xml's EmitsChangedSignal).
+TEST_F(BusServiceTest, IntrospectionSaysWhichPropertiesAreSignalled) {
+    const std::string xml = callPumping(loop, [&] { return introspect("/io/supervisord/process/web_400"); });
+    const std::string annotation = "org.freedesktop.DBus.Property.EmitsChangedSignal";
+    for (const char* signalled : {"State", "Pid", "Reason", "ReadyState", "CpuUsec"}) {
+        const std::string element = propertyElement(xml, signalled);
+        ASSERT_FALSE(element.empty()) << signalled << " in " << xml;
+        EXPECT_EQ(element.find(annotation), std::string::npos) << element;
+    }
+    for (const char* constant : {"Name", "Group"})
+        EXPECT_NE(propertyElement(xml, constant).find("value=\"const\""), std::string::npos)
+            << propertyElement(xml, constant);
+    for (const char* quiet : {"NotifyStatus", "Requires", "ExecStart", "StopTimeoutUSec", "Timestamps"})
+        EXPECT_NE(propertyElement(xml, quiet).find("value=\"false\""), std::string::npos)
+            << propertyElement(xml, quiet);
+    EXPECT_NE(xml.find("<method name=\"Signal\">\n   <arg type=\"s\" name=\"signal\" direction=\"in\"/>"),
+              std::string::npos)
+        << xml;
+}
+
+// A GetAll (or GetManagedObjects) reads each instance's snapshot and definition once, not once per
+// property; the next message reads them afresh.
+TEST_F(BusServiceTest, PropertyReadsCopyEachSnapshotOncePerMessage) {
+    ProcessClient web0(seen, "/io/supervisord/process/web_400");
+    control.getCalls = control.definitionCalls = 0;
+    auto all = callPumping(loop, [&] { return web0.GetAll(kProcess1); });
+    EXPECT_EQ(all.size(), 50u);
+    EXPECT_EQ(all.at("Restarts").get<uint32_t>(), 2u);
+    EXPECT_EQ(control.getCalls, 1u);
+    EXPECT_EQ(control.definitionCalls, 1u);
+
+    control.getCalls = control.definitionCalls = 0;
+    EXPECT_EQ(callPumping(loop, [&] { return client->GetManagedObjects(); }).size(), 3u);
+    EXPECT_EQ(control.getCalls, 3u);
+    EXPECT_EQ(control.definitionCalls, 3u);
+
+    control.transition("web@0", ProcessState::Stopping, 4242, "stop requested");
+    EXPECT_EQ(callPumping(loop, [&] { return web0.State(); }), "STOPPING");
+    EXPECT_EQ(callPumping(loop, [&] { return web0.Reason(); }), "stop requested");
+}
+
+// Removed and added back before the loop comes round (a reload that renames): the path serves again.
+TEST_F(BusServiceTest, AnInstanceRemovedAndAddedBackAtOnceIsServed) {
+    control.remove("db");
+    control.add("db", "db", ProcessState::Stopped);
+    control.announceAdded({"db"});
+    EXPECT_EQ(callPumping(loop, [&] { return getProperty("/io/supervisord/process/db", "State"); })
+                  .get<std::string>(),
+              "STOPPED");
+    EXPECT_TRUE(pumpUntil(loop, [&] { return seen.has("added /io/supervisord/process/db db"); }))
+        << seen.all();
+    EXPECT_EQ(callPumping(loop, [&] { return client->GetManagedObjects(); }).size(), 3u);
+}
+
 TEST_F(BusServiceTest, ErrorsHaveTheirNames) {
     auto e = failure([&] { return client->GetProcess("nope"); });
     EXPECT_EQ(e.getName(), "io.supervisord.Error.NoSuchProcess");

@@ -1,0 +1,88 @@
+// Every process instance on the bus, /io/supervisord/process/<escaped name> with the interface
+// io.supervisord.Process1, served from ONE sd-bus fallback vtable on the connection's sd_bus.
+//
+// Why raw sd-bus: sdbus-c++ 1.2.0 makes each object its own registration, and for 56 properties and 4
+// methods that cost about 19 KiB per instance (a std::function getter and setter, name and signature
+// strings per property per object in sdbus-c++, its sd_bus_vtable array, and sd-bus's own per-object
+// member hash tables), plus the time to register them: 25 MB with 1,000 instances. A fallback vtable
+// is one static table for every path below /io/supervisord/process; `find` turns a path into an
+// instance, and a node enumerator lists the instances for Introspect and GetManagedObjects. What stays
+// per instance is the map entry below: the values PropertiesChanged compares against.
+//
+// Property getters read the live Control snapshot (once per message and instance, not once per
+// property); the methods check the caller like every other control method. No C++ exception leaves
+// a callback: each becomes the D-Bus error toBusError names.
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bus/Authorizer.h"
+#include "bus/ProcessChanges.h"
+#include "supervisor/Control.h"
+
+namespace sdbus {
+class IConnection;
+}
+
+namespace sup::bus {
+
+class ProcessObjects {
+  public:
+    // Registers the vtable and the enumerator below kProcessPathPrefix on the connection's sd_bus.
+    // Throws std::runtime_error when sd-bus refuses.
+    ProcessObjects(sdbus::IConnection& connection, Control& control, const Authorizer& authorizer);
+    ~ProcessObjects();
+    ProcessObjects(const ProcessObjects&) = delete;
+    ProcessObjects& operator=(const ProcessObjects&) = delete;
+
+    bool contains(const std::string& name) const { return instances_.count(name) != 0; }
+    std::size_t size() const { return instances_.size(); }
+
+    // Publishes the instance (silently: InterfacesAdded only with announce()).
+    void add(const ProcessInfo& info);
+    // ObjectManager.InterfacesAdded for an instance added after the connection was made.
+    void announce(const std::string& name);
+    // ObjectManager.InterfacesRemoved, then the path is gone. No-op for an unknown name.
+    void remove(const std::string& name);
+    // PropertiesChanged for the signalled properties whose values moved since the last one.
+    void update(const ProcessInfo& info);
+
+  private:
+    struct Instance {
+        ProcessObjects* owner;
+        SignalledValues published;  // what the last PropertiesChanged (or the registration) published
+    };
+    using Instances = std::map<std::string, Instance>;
+
+    // What the property getters of one message read about one instance, fetched at the first getter
+    // that needs it: a GetAll or GetManagedObjects copies each ProcessInfo and ServiceSpec once.
+    class Reading;
+    struct Callbacks;
+    friend struct Callbacks;
+
+    struct SlotUnref {
+        void operator()(sd_bus_slot* slot) const { ::sd_bus_slot_unref(slot); }
+    };
+    using Slot = std::unique_ptr<sd_bus_slot, SlotUnref>;
+
+    Reading& reading(sd_bus* bus, const std::string& name);
+    void forgetReading();
+    void emit(int rc, const char* what, const std::string& name) const;
+
+    Control& control_;
+    const Authorizer& authorizer_;
+    sd_bus* bus_;
+    Instances instances_;
+    std::unique_ptr<Reading> reading_;
+    // Declared last, destroyed first: no callback runs once the rest is gone.
+    Slot vtableSlot_;
+    Slot enumeratorSlot_;
+};
+
+}  // namespace sup::bus
