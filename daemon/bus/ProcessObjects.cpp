@@ -26,9 +26,6 @@ namespace {
 
 constexpr const char* kInterface = "io.supervisord.Process1";
 
-template <typename>
-constexpr bool kUnsupported = false;
-
 // One property value into a reply, as sdbus-c++ serialized the same C++ type.
 template <typename T>
 int appendValue(sd_bus_message* reply, const T& value) {
@@ -56,7 +53,7 @@ int appendValue(sd_bus_message* reply, const T& value) {
         }
         return rc < 0 ? rc : ::sd_bus_message_close_container(reply);
     } else {
-        static_assert(kUnsupported<T>, "no D-Bus type for this property value");
+        static_assert(sizeof(T) == 0, "no D-Bus type for this property value");
     }
 }
 

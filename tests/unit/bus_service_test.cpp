@@ -319,7 +319,10 @@ TEST_F(BusServiceTest, ProcessObjectsAreListedAndUnknownPathsAreUnknownObjects) 
 TEST_F(BusServiceTest, IntrospectionSaysWhichPropertiesAreSignalled) {
     const std::string xml = callPumping(loop, [&] { return introspect("/io/supervisord/process/web_400"); });
     const std::string annotation = "org.freedesktop.DBus.Property.EmitsChangedSignal";
-    for (const char* signalled : {"State", "Pid", "Reason", "ReadyState", "CpuUsec"}) {
+    // Every property changedProperties() may name (sd-bus refuses to signal any other).
+    for (const char* signalled : {"State", "Pid", "Restarts", "ExitStatus", "LastExit", "SpawnError",
+                                  "Reason", "StartedAt", "StateSince", "NextStart", "CpuUsec", "MaxRssKiB",
+                                  "Command", "SourceFile", "SourceLine", "Priority", "ReadyState"}) {
         const std::string element = propertyElement(xml, signalled);
         ASSERT_FALSE(element.empty()) << signalled << " in " << xml;
         EXPECT_EQ(element.find(annotation), std::string::npos) << element;
