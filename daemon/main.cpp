@@ -316,7 +316,8 @@ int run(const Args& args) {
     supervisor.startAutostart();
     supervisor.setDaemonState(sup::DaemonState::Running);  // READY=1: config loaded, name owned, all launched
     spdlog::info("supervisord {} running with {} from {} (pid {})", SUP_VERSION,
-                 sup::countOf(supervisor.list().size(), "process", "processes"), args.configPath, ::getpid());
+                 sup::countOf(supervisor.instanceCount(), "process", "processes"), args.configPath,
+                 ::getpid());
 
     // An exception out of one event handler is a bug, but the services must not pay for it: under
     // systemd the daemon's exit takes every one of them down. It is logged as critical (tests fail on

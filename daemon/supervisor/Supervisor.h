@@ -67,6 +67,7 @@ class Supervisor final : public Control, private os::ProcessHost::Events, privat
     void reopenLogs();
 
     std::size_t countIn(ProcessState s) const;
+    std::size_t instanceCount() const { return instances_.size(); }    // without copying list()
     const std::string& forkPressure() const { return forkPressure_; }  // "" when forks succeed
 
     // Control
