@@ -55,6 +55,8 @@ BusService::BusService(os::EventLoop& loop, Control& control, BusOptions options
 }
 
 BusService::~BusService() {
+    // The last turn's changes (a shutdown's final STOPPED counts), which no next turn will send.
+    if (!disconnected_ && manager_) flushManagerProperties();
     *hookTarget_ = nullptr;
     if (observing_) control_.removeObserver(this);
     loop_.remove(reconnectTimer_.fd());
@@ -94,6 +96,7 @@ void BusService::detach() noexcept {
     processes_.reset();
     manager_.reset();
     connection_.reset();
+    movedManagerProperties_.clear();  // a new connection publishes the counts as they are then
 }
 
 void BusService::armReconnect() {
@@ -162,8 +165,23 @@ void BusService::addProcess(const ProcessInfo& info, bool announce) {
     if (announce) processes_->announce(info.name);
 }
 
+void BusService::managerPropertiesMoved(std::initializer_list<const char*> names) {
+    for (const char* name : names)
+        if (std::find(movedManagerProperties_.begin(), movedManagerProperties_.end(), name) ==
+            movedManagerProperties_.end())
+            movedManagerProperties_.emplace_back(name);
+}
+
+void BusService::flushManagerProperties() {
+    if (movedManagerProperties_.empty()) return;
+    std::vector<std::string> changed;
+    changed.swap(movedManagerProperties_);
+    publish("the process counts", [&] { manager_->propertiesChanged(changed); });
+}
+
 int BusService::prepare() {
     if (disconnected_) return -1;
+    flushManagerProperties();
     drain();
     if (disconnected_) return -1;
     try {
@@ -225,10 +243,8 @@ void BusService::onStateChanged(const ProcessInfo& info, ProcessState oldState, 
         if (!processes_->contains(info.name)) return;  // announced later by onProcessesAdded
         auto aggregates = tally_.set(info);
         processes_->update(info);
-        std::vector<std::string> changed;
-        if (aggregates.counts) changed.emplace_back("StateCounts");
-        if (aggregates.forkPressure) changed.emplace_back("ForkPressure");
-        if (!changed.empty()) manager_->propertiesChanged(changed);
+        if (aggregates.counts) managerPropertiesMoved({"StateCounts"});
+        if (aggregates.forkPressure) managerPropertiesMoved({"ForkPressure"});
         manager_->emitProcessStateChanged(
             busText(info.name), std::string(toString(oldState)), std::string(toString(info.state)),
             static_cast<std::uint32_t>(info.pid > 0 ? info.pid : 0), busText(reason));
@@ -243,7 +259,7 @@ void BusService::onProcessesAdded(const std::vector<std::string>& names) {
             addProcess(control_.get(name), true);
             any = true;
         }
-        if (any) manager_->propertiesChanged({"ProcessCount", "StateCounts"});
+        if (any) managerPropertiesMoved({"ProcessCount", "StateCounts"});
     });
 }
 
@@ -262,9 +278,8 @@ void BusService::onProcessesRemoved(const std::vector<std::string>& names) {
             processes_->remove(name);  // InterfacesRemoved, then the path is gone
         }
         if (!any) return;
-        std::vector<std::string> changed{"ProcessCount", "StateCounts"};
-        if (tally_.forkPressure() != pressureBefore) changed.emplace_back("ForkPressure");
-        manager_->propertiesChanged(changed);
+        managerPropertiesMoved({"ProcessCount", "StateCounts"});
+        if (tally_.forkPressure() != pressureBefore) managerPropertiesMoved({"ForkPressure"});
     });
 }
 

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <string>
@@ -76,6 +77,11 @@ class BusService final : public ControlObserver {
     void armReconnect();
     void ownName();
     void addProcess(const ProcessInfo& info, bool announce);
+    // The manager's aggregates (ProcessCount, StateCounts, ForkPressure) are signalled once per turn of
+    // the loop, not once per transition: a start or a stop of N services moves them N times in a few
+    // turns, and a PropertiesChanged each was a third of the daemon's D-Bus signals.
+    void managerPropertiesMoved(std::initializer_list<const char*> names);
+    void flushManagerProperties();
     // Before every epoll_wait: run what sd-bus has queued, then tell epoll what sd-bus waits for.
     int prepare();
     void drain();
@@ -95,6 +101,7 @@ class BusService final : public ControlObserver {
     std::unique_ptr<ManagerObject> manager_;
     // Every instance's object, on the same connection (one fallback vtable, not one object each).
     std::unique_ptr<ProcessObjects> processes_;
+    std::vector<std::string> movedManagerProperties_;  // to signal at the end of this turn
     int busFd_ = -1;
     std::uint32_t busEvents_ = 0;
     bool disconnected_ = false;

@@ -38,6 +38,10 @@ class Seen {
         std::lock_guard lock(m_);
         return std::find(events_.begin(), events_.end(), event) != events_.end();
     }
+    long count(const std::string& event) const {
+        std::lock_guard lock(m_);
+        return std::count(events_.begin(), events_.end(), event);
+    }
     std::string all() const {
         std::lock_guard lock(m_);
         std::string out;
@@ -513,6 +517,22 @@ TEST_F(BusServiceTest, StateChangesAreSignalledAndPropertiesChangedOnTheObject) 
     control.setDaemonState(DaemonState::Reloading);
     EXPECT_TRUE(pumpUntil(loop, [&] { return seen.has("manager changed io.supervisord.Manager1.State"); }))
         << seen.all();
+}
+
+// A start or a stop of many instances moves the counts many times within one turn of the loop: the
+// manager signals them once per turn, while every instance's own transition is still signalled.
+TEST_F(BusServiceTest, TheCountsAreSignalledOncePerTurnOfTheLoop) {
+    control.transition("web@1", ProcessState::Starting, 777, "start requested");
+    control.transition("db", ProcessState::Starting, 778, "start requested");
+    control.transition("web@1", ProcessState::Running, 777, "");
+    EXPECT_TRUE(pumpUntil(loop, [&] {
+        return seen.has("state web@1 STARTING->RUNNING pid 777 ") &&
+               seen.has("manager changed io.supervisord.Manager1.StateCounts");
+    })) << seen.all();
+    pumpUntil(
+        loop, [] { return false; }, 200ms);  // whatever else would come
+    EXPECT_EQ(seen.count("manager changed io.supervisord.Manager1.StateCounts"), 1) << seen.all();
+    EXPECT_TRUE(seen.has("state db FATAL->STARTING pid 778 start requested")) << seen.all();
 }
 
 TEST_F(BusServiceTest, ObjectManagerAnnouncesAddedAndRemovedProcesses) {
