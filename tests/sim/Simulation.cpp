@@ -411,7 +411,7 @@ class Run {
         noteFaults();
         while (host_.deliverExecStatus()) settle();
         if (!shutdownAt_) {
-            advance(milliseconds(600000));
+            advance(settleTime());
             checkQuiet();
             beginShutdown();
         }
@@ -780,6 +780,23 @@ class Run {
             if (a->second > b->second && !ended.count(name))
                 fail("(e) " + name + ": a transient fork failure counted as a failed start");
         }
+    }
+
+    // How long the quiet period must be for every instance to come to rest: 10 minutes, plus, for each
+    // service that waits for readiness (a notify service here never gets READY=1), every start it may
+    // try meeting ready_timeout, its stop and its backoff. Summed over services, since a dependent may
+    // wait for each of them in turn. (A fixed 10 minutes was too short: seed 201457, a notify service
+    // with ready_timeout 90s and start_retries 2 waiting for a dependency stuck behind the fork gate.)
+    milliseconds settleTime() const {
+        milliseconds total(600000);
+        for (const auto& spec : file_.services) {
+            if (spec.ready.kind == ProbeKind::Started) continue;
+            const auto wait =
+                std::min<milliseconds>(spec.readyTimeout, std::chrono::hours(1));  // not `infinity`
+            const auto attempt = wait + spec.stopTimeout + milliseconds(5000) + spec.backoff.max;
+            total += attempt * (spec.startRetries + 1);
+        }
+        return total;
     }
 
     // (c) once quiet, the instances are the config's and each is in a state of rest.
