@@ -63,6 +63,40 @@ std::optional<std::string> urlProblem(const std::string& text) {
     return std::nullopt;
 }
 
+// libstdc++'s std::regex reads a back-reference number (\12) or a repetition count (a{3,12}) into a long
+// without checking for overflow: `\44444444444444444444` is undefined behaviour inside the library (the
+// config fuzzer found it under UBSan). Such numbers are refused before std::regex sees them: 9 digits
+// (999,999,999) is far beyond any group count or repetition a pattern of 1 KiB can use. Returns the
+// offending number, if any.
+std::optional<std::string_view> oversizedRegexNumber(std::string_view pattern) {
+    constexpr std::size_t kMaxDigits = 9;
+    auto digitsAt = [&](std::size_t i) {
+        std::size_t end = i;
+        while (end < pattern.size() && pattern[end] >= '0' && pattern[end] <= '9') ++end;
+        return end - i;
+    };
+    bool inBracket = false, inBraces = false;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        const char c = pattern[i];
+        if (c == '\\') {
+            const std::size_t n = digitsAt(i + 1);
+            if (n > kMaxDigits) return pattern.substr(i, n + 1);
+            i += n > 0 ? n : 1;  // the escaped character is no bracket or brace
+        } else if (inBracket) {
+            inBracket = c != ']';
+        } else if (c == '[') {
+            inBracket = true;
+        } else if (c == '{' || c == '}') {
+            inBraces = c == '{';
+        } else if (inBraces && c >= '0' && c <= '9') {
+            const std::size_t n = digitsAt(i);
+            if (n > kMaxDigits) return pattern.substr(i, n);
+            i += n - 1;
+        }
+    }
+    return std::nullopt;
+}
+
 // The pattern of a log_line check: bounded (std::regex matches recursively, so a huge pattern could
 // exhaust the stack) and compiled once here so that a typo is a config error, not a silent never-ready.
 std::optional<std::string> readPattern(const ReadContext& ctx, const Field& f) {
@@ -77,6 +111,13 @@ std::optional<std::string> readPattern(const ReadContext& ctx, const Field& f) {
         ctx.error(f.value, f.path,
                   "the regular expression is " + std::to_string(text->size()) + " bytes; at most " +
                       std::to_string(kMaxLogLinePatternBytes) + " are accepted");
+        return std::nullopt;
+    }
+    if (auto number = oversizedRegexNumber(*text)) {
+        ctx.error(f.value, f.path,
+                  "the regular expression has a back-reference or repetition count that is too large (" +
+                      std::string(number->substr(0, 20)) + (number->size() > 20 ? "..." : "") +
+                      "); at most 9 digits");
         return std::nullopt;
     }
     try {
