@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -158,6 +159,10 @@ struct DaemonSettings {
     SourceLocation where;               // the `supervisor:` key, when present
     bool operator==(const DaemonSettings&) const = default;
 };
+
+// A spec shared, read-only, by the running configuration and every instance that runs it: an instance
+// costs no copy of its service's spec, and a reload swaps pointers.
+using SharedSpec = std::shared_ptr<const ServiceSpec>;
 
 struct Config {
     DaemonSettings supervisor;

@@ -4,20 +4,27 @@
 
 namespace sup {
 
-std::vector<InstanceRef> instancesOf(const std::vector<ServiceSpec>& services) {
+std::vector<InstanceRef> instancesOf(const std::vector<SharedSpec>& services) {
     std::vector<InstanceRef> out;
     for (const auto& spec : services) {
-        auto names = spec.instanceNames();
-        for (unsigned i = 0; i < names.size(); ++i) out.push_back({names[i], &spec, i});
+        auto names = spec->instanceNames();
+        for (unsigned i = 0; i < names.size(); ++i) out.push_back({std::move(names[i]), spec, i});
     }
     return out;
 }
 
-ConfigDiff diffInstances(const std::vector<ServiceSpec>& running, const std::vector<ServiceSpec>& wanted) {
+std::vector<SharedSpec> shareSpecs(std::vector<ServiceSpec> services) {
+    std::vector<SharedSpec> out;
+    out.reserve(services.size());
+    for (auto& spec : services) out.push_back(std::make_shared<const ServiceSpec>(std::move(spec)));
+    return out;
+}
+
+ConfigDiff diffInstances(const std::vector<SharedSpec>& running, const std::vector<SharedSpec>& wanted) {
     std::map<std::string, InstanceRef> old;
     for (auto& ref : instancesOf(running)) old.emplace(ref.name, ref);
     std::map<std::string, const ServiceSpec*> oldServices;
-    for (const auto& spec : running) oldServices.emplace(spec.name, &spec);
+    for (const auto& spec : running) oldServices.emplace(spec->name, spec.get());
 
     ConfigDiff diff;
     for (auto& ref : instancesOf(wanted)) {

@@ -9,8 +9,8 @@
 namespace sup {
 
 struct InstanceRef {
-    std::string name;                   // "web" or "web@1"
-    const ServiceSpec* spec = nullptr;  // points into the config passed to diffInstances
+    std::string name;  // "web" or "web@1"
+    SharedSpec spec;   // the service's spec, shared with the config passed in
     unsigned index = 0;
 };
 
@@ -31,8 +31,11 @@ struct ConfigDiff {
 };
 
 // Every instance of `services`, in the order given.
-std::vector<InstanceRef> instancesOf(const std::vector<ServiceSpec>& services);
+std::vector<InstanceRef> instancesOf(const std::vector<SharedSpec>& services);
 
-ConfigDiff diffInstances(const std::vector<ServiceSpec>& running, const std::vector<ServiceSpec>& wanted);
+ConfigDiff diffInstances(const std::vector<SharedSpec>& running, const std::vector<SharedSpec>& wanted);
+
+// The loader's specs, moved into shared ones.
+std::vector<SharedSpec> shareSpecs(std::vector<ServiceSpec> services);
 
 }  // namespace sup

@@ -15,11 +15,24 @@ void addUnique(std::vector<std::string>& to, const std::string& name) {
 }  // namespace
 
 void DependencyIndex::rebuild(const std::vector<ServiceSpec>& services) {
+    std::vector<const ServiceSpec*> specs;
+    for (const auto& s : services) specs.push_back(&s);
+    rebuildFrom(specs);
+}
+
+void DependencyIndex::rebuild(const std::vector<SharedSpec>& services) {
+    std::vector<const ServiceSpec*> specs;
+    for (const auto& s : services) specs.push_back(s.get());
+    rebuildFrom(specs);
+}
+
+void DependencyIndex::rebuildFrom(const std::vector<const ServiceSpec*>& services) {
     edges_.clear();
     stopRank_.clear();
     std::unordered_map<std::string, std::vector<std::string>> instancesOf;
     std::unordered_set<std::string> instances;
-    for (const auto& s : services) {
+    for (const ServiceSpec* spec : services) {
+        const ServiceSpec& s = *spec;
         instancesOf[s.name] = s.instanceNames();
         for (const auto& i : instancesOf[s.name]) instances.insert(i);
     }
@@ -33,7 +46,8 @@ void DependencyIndex::rebuild(const std::vector<ServiceSpec>& services) {
         }
         return out;
     };
-    for (const auto& s : services) {
+    for (const ServiceSpec* spec : services) {
+        const ServiceSpec& s = *spec;
         if (s.required.empty() && s.wanted.empty() && s.after.empty()) continue;
         const auto required = resolve(s.required), wanted = resolve(s.wanted), after = resolve(s.after);
         for (const auto& self : instancesOf[s.name]) {

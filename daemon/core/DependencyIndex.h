@@ -15,6 +15,7 @@ namespace sup {
 class DependencyIndex {
   public:
     void rebuild(const std::vector<ServiceSpec>& services);
+    void rebuild(const std::vector<SharedSpec>& services);
     bool empty() const { return edges_.empty(); }
 
     // What `instance` lists, resolved: requires, wants, and what it is ordered after (requires+after).
@@ -38,6 +39,7 @@ class DependencyIndex {
     unsigned stopRank(const std::string& instance) const;
 
   private:
+    void rebuildFrom(const std::vector<const ServiceSpec*>& services);
     struct Edges {
         std::vector<std::string> required, wanted, orderedAfter, requiredBy, orderedBefore;
     };

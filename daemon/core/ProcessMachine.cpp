@@ -48,7 +48,10 @@ TimePoint later(TimePoint now, Duration d) {
     return now + d;
 }
 
-ProcessMachine::ProcessMachine(const ServiceSpec& spec) : spec_(spec), backoff_(spec.backoff) {}
+ProcessMachine::ProcessMachine(SharedSpec spec) : spec_(std::move(spec)), backoff_(spec_->backoff) {}
+
+ProcessMachine::ProcessMachine(const ServiceSpec& spec)
+    : ProcessMachine(std::make_shared<const ServiceSpec>(spec)) {}
 
 std::optional<TimePoint> ProcessMachine::deadline() const {
     if (deadline_ && leftoverDeadline_) return std::min(*deadline_, *leftoverDeadline_);
@@ -62,7 +65,7 @@ void ProcessMachine::enter(ProcessState s, TimePoint now, std::string reason) {
 }
 
 bool ProcessMachine::waitsForReadiness() const {
-    return spec_.type == ServiceType::Oneshot || spec_.ready.kind != ProbeKind::Started;
+    return spec_->type == ServiceType::Oneshot || spec_->ready.kind != ProbeKind::Started;
 }
 
 bool ProcessMachine::isReady() const {
@@ -92,9 +95,9 @@ std::string ProcessMachine::readyState() const {
 // start_seconds (0 = RUNNING once the exec is confirmed, as systemd's Type=exec).
 void ProcessMachine::armStartDeadline(TimePoint since) {
     if (waitsForReadiness())
-        deadline_ = later(since, spec_.readyTimeout);
-    else if (spec_.startSeconds.count() > 0)
-        deadline_ = later(since, spec_.startSeconds);
+        deadline_ = later(since, spec_->readyTimeout);
+    else if (spec_->startSeconds.count() > 0)
+        deadline_ = later(since, spec_->startSeconds);
     else if (execConfirmed_)
         deadline_ = since;
     else
@@ -119,10 +122,9 @@ MachineCommand ProcessMachine::spawnIfAllowed(TimePoint now) {
 }
 
 void ProcessMachine::applyNextSpec() {
-    spec_ = std::move(*nextSpec_);
-    nextSpec_.reset();
+    spec_ = std::move(nextSpec_);
     ++specGeneration_;
-    backoff_ = Backoff(spec_.backoff);
+    backoff_ = Backoff(spec_->backoff);
     failedStarts_ = 0;
     deadline_.reset();
     waitingForFork_ = false;
@@ -180,10 +182,10 @@ MachineCommand ProcessMachine::stop(TimePoint now) {
     switch (state_) {
         case ProcessState::Starting:
         case ProcessState::Running:
-            enter(ProcessState::Stopping, now, "stop requested, sent SIG" + signalName(spec_.stopSignal));
-            deadline_ = later(now, spec_.stopTimeout);
+            enter(ProcessState::Stopping, now, "stop requested, sent SIG" + signalName(spec_->stopSignal));
+            deadline_ = later(now, spec_->stopTimeout);
             killed_ = false;
-            return MachineCommand::sendSignal(spec_.stopSignal);
+            return MachineCommand::sendSignal(spec_->stopSignal);
         case ProcessState::Backoff:
             waitingForFork_ = false;
             deadline_.reset();
@@ -207,26 +209,26 @@ MachineCommand ProcessMachine::restart(TimePoint now) {
 
 // ---- reload and shutdown ----------------------------------------------------------------------
 
-void ProcessMachine::keep(const ServiceSpec& spec) {
+void ProcessMachine::keep(SharedSpec spec) {
     // While a replacement waits, the running process still has the old spec: the new one is the
     // replacement's.
     if (nextSpec_) {
-        *nextSpec_ = spec;
+        nextSpec_ = std::move(spec);
         return;
     }
-    spec_ = spec;
-    backoff_.setSpec(spec.backoff);
+    spec_ = std::move(spec);
+    backoff_.setSpec(spec_->backoff);
     // A stop or a start in progress honours the new timeouts, counted from when it began.
-    if (state_ == ProcessState::Stopping && !killed_) deadline_ = later(stateSince_, spec_.stopTimeout);
+    if (state_ == ProcessState::Stopping && !killed_) deadline_ = later(stateSince_, spec_->stopTimeout);
     // (A change of watchdog restarts the process: the child sees WATCHDOG_USEC at exec.)
     if (state_ == ProcessState::Starting) armStartDeadline(stateSince_);
 }
 
-MachineCommand ProcessMachine::replace(const ServiceSpec& next, bool startAfter, TimePoint now) {
+MachineCommand ProcessMachine::replace(SharedSpec next, bool startAfter, TimePoint now) {
     remove_ = false;
     startHeld_ = false;
     afterExit_ = AfterExit::Nothing;  // the new spec runs after this exit, whatever stopped it
-    nextSpec_ = std::make_unique<ServiceSpec>(next);
+    nextSpec_ = std::move(next);
     startAfterStop_ = startAfter && !final_;
     spawnHeld_ = false;
     if (hasProcess_) {
@@ -286,7 +288,7 @@ void ProcessMachine::spawned(TimePoint now) {
 
 void ProcessMachine::execSucceeded(TimePoint now) {
     execConfirmed_ = true;
-    if (state_ == ProcessState::Starting && !waitsForReadiness() && spec_.startSeconds.count() == 0) {
+    if (state_ == ProcessState::Starting && !waitsForReadiness() && spec_->startSeconds.count() == 0) {
         failedStarts_ = 0;
         spawnError_.clear();
         enter(ProcessState::Running, now, "started");
@@ -323,7 +325,7 @@ MachineCommand ProcessMachine::failedStart(const std::string& why, TimePoint now
     // instance stayed in BACKOFF for good (found by the simulation).
     waitingForFork_ = false;
     ++failedStarts_;
-    if (failedStarts_ > spec_.startRetries) {
+    if (failedStarts_ > spec_->startRetries) {
         deadline_.reset();
         enter(ProcessState::Fatal, now,
               why + "; gave up after " + countOf(failedStarts_, "failed start") + " in a row");
@@ -380,7 +382,7 @@ MachineCommand ProcessMachine::exited(const ExitStatus& exit, unsigned leftovers
                     afterExitWhy_ + " (" + (wasKilled ? "killed after stop_timeout, " : "") + how + ")";
                 if (then == AfterExit::FailedStart)
                     outcome = failedStart(why, now);
-                else if (spec_.restart == RestartMode::Never)
+                else if (spec_->restart == RestartMode::Never)
                     enter(ProcessState::Exited, now, why + "; restart: never");
                 else
                     outcome = scheduleRestart(why, now);
@@ -398,22 +400,22 @@ MachineCommand ProcessMachine::exited(const ExitStatus& exit, unsigned leftovers
                 std::string err = *pendingExecError_;
                 pendingExecError_.reset();
                 outcome = pendingExecTransient_ ? waitForFork(err, now) : failedStart(err, now);
-            } else if (spec_.type == ServiceType::Oneshot) {
-                if (isCleanExit(spec_, exit)) {
+            } else if (spec_->type == ServiceType::Oneshot) {
+                if (isCleanExit(*spec_, exit)) {
                     failedStarts_ = 0;
                     spawnError_.clear();
                     done_ = true;
                     enter(ProcessState::Exited, now, "done (" + how + ")");
-                } else if (spec_.restart == RestartMode::Never) {
+                } else if (spec_->restart == RestartMode::Never) {
                     ++failedStarts_;
                     enter(ProcessState::Fatal, now, how + "; restart: never");
                 } else {
                     outcome = failedStart(how, now);
                 }
-            } else if (!shouldRestart(spec_, exit)) {
+            } else if (!shouldRestart(*spec_, exit)) {
                 enter(ProcessState::Exited, now,
                       how + (waitsForReadiness() ? " before it was ready" : " before start_seconds") +
-                          "; restart: " + toString(spec_.restart));
+                          "; restart: " + toString(spec_->restart));
             } else if (waitsForReadiness()) {
                 outcome = failedStart(how + " before it was ready", now);
             } else {
@@ -423,8 +425,8 @@ MachineCommand ProcessMachine::exited(const ExitStatus& exit, unsigned leftovers
         }
         case ProcessState::Running: {
             deadline_.reset();
-            if (!shouldRestart(spec_, exit))
-                enter(ProcessState::Exited, now, how + "; restart: " + toString(spec_.restart));
+            if (!shouldRestart(*spec_, exit))
+                enter(ProcessState::Exited, now, how + "; restart: " + toString(spec_->restart));
             else
                 outcome = scheduleRestart(how, now);
             break;
@@ -438,7 +440,7 @@ MachineCommand ProcessMachine::exited(const ExitStatus& exit, unsigned leftovers
     if (leftovers_ == 0) return outcome;
 
     // With leftovers alive nothing was spawned (spawnIfAllowed held it): `outcome` is None.
-    if (wasStopping && spec_.killGroup && !wasKilled) {
+    if (wasStopping && spec_->killGroup && !wasKilled) {
         // They got stop_signal with their leader and are usually exiting already: nothing was left
         // behind yet, they get the rest of stop_timeout.
         reason_ += "; waiting for " + processes(leftovers_) + " of its process group to exit";
@@ -446,17 +448,17 @@ MachineCommand ProcessMachine::exited(const ExitStatus& exit, unsigned leftovers
         reason_ +=
             "; " + processes(leftovers_) + " left behind, stopping " + (leftovers_ == 1 ? "it" : "them");
     }
-    if (wasStopping && spec_.killGroup && wasKilled) {
+    if (wasStopping && spec_->killGroup && wasKilled) {
         leftoversKilled_ = true;
         leftoverDeadline_ = later(now, kLeftoverKillGrace);
         return MachineCommand::killLeftovers();
     }
-    if (wasStopping && spec_.killGroup && stopDeadline) {
+    if (wasStopping && spec_->killGroup && stopDeadline) {
         leftoverDeadline_ = stopDeadline;  // the group got stop_signal together with its leader
         return outcome;
     }
-    leftoverDeadline_ = later(now, spec_.stopTimeout);
-    return MachineCommand::signalLeftovers(spec_.stopSignal);
+    leftoverDeadline_ = later(now, spec_->stopTimeout);
+    return MachineCommand::signalLeftovers(spec_->stopSignal);
 }
 
 MachineCommand ProcessMachine::leftoversGone(TimePoint now) {
@@ -486,11 +488,11 @@ MachineCommand ProcessMachine::deadlineReached(TimePoint now) {
     switch (state_) {
         case ProcessState::Starting:
             if (waitsForReadiness()) {
-                const bool oneshot = spec_.type == ServiceType::Oneshot;
+                const bool oneshot = spec_->type == ServiceType::Oneshot;
                 return stopFor(AfterExit::FailedStart,
                                std::string(oneshot ? "not done" : "not ready") + " within ready_timeout (" +
-                                   formatDuration(spec_.readyTimeout) + ")",
-                               spec_.stopSignal, now);
+                                   formatDuration(spec_->readyTimeout) + ")",
+                               spec_->stopSignal, now);
             }
             failedStarts_ = 0;
             spawnError_.clear();
@@ -552,13 +554,13 @@ MachineCommand ProcessMachine::stopFor(AfterExit then, const std::string& why, i
     afterExit_ = then;
     afterExitWhy_ = why;
     enter(ProcessState::Stopping, now, why + ", sent SIG" + signalName(sig));
-    deadline_ = later(now, spec_.stopTimeout);
+    deadline_ = later(now, spec_->stopTimeout);
     killed_ = false;
     return MachineCommand::sendSignal(sig);
 }
 
 MachineCommand ProcessMachine::ready(const std::string& how, TimePoint now) {
-    if (state_ != ProcessState::Starting || !waitsForReadiness() || spec_.type == ServiceType::Oneshot)
+    if (state_ != ProcessState::Starting || !waitsForReadiness() || spec_->type == ServiceType::Oneshot)
         return MachineCommand::none();
     failedStarts_ = 0;
     spawnError_.clear();
@@ -595,7 +597,7 @@ MachineCommand ProcessMachine::extendTimeout(Duration extra, TimePoint now) {
 
 MachineCommand ProcessMachine::healthFailed(const std::string& why, TimePoint now) {
     if (state_ != ProcessState::Running) return MachineCommand::none();
-    return stopFor(AfterExit::Restart, why, spec_.stopSignal, now);
+    return stopFor(AfterExit::Restart, why, spec_->stopSignal, now);
 }
 
 }  // namespace sup

@@ -74,9 +74,11 @@ TimePoint later(TimePoint now, Duration d);
 
 class ProcessMachine {
   public:
+    explicit ProcessMachine(SharedSpec spec);
+    // A private copy of `spec` (tests, and callers without a shared one).
     explicit ProcessMachine(const ServiceSpec& spec);
 
-    const ServiceSpec& spec() const { return spec_; }
+    const ServiceSpec& spec() const { return *spec_; }
     // Changes whenever spec() is replaced by a reload's new spec (the owner reopens its log sinks).
     unsigned specGeneration() const { return specGeneration_; }
 
@@ -127,8 +129,12 @@ class ProcessMachine {
     // Reload. keep(): same runtime, applied in place (the process keeps running). replace(): stop the
     // old process (if any), then run `next`, started when `startAfter`. remove(): stop, then Forget.
     // A later replace() of an instance being removed cancels the removal (a second reload re-added it).
-    void keep(const ServiceSpec& spec);
-    MachineCommand replace(const ServiceSpec& next, bool startAfter, TimePoint now);
+    void keep(SharedSpec spec);
+    MachineCommand replace(SharedSpec next, bool startAfter, TimePoint now);
+    void keep(const ServiceSpec& spec) { keep(std::make_shared<const ServiceSpec>(spec)); }
+    MachineCommand replace(const ServiceSpec& next, bool startAfter, TimePoint now) {
+        return replace(std::make_shared<const ServiceSpec>(next), startAfter, now);
+    }
     MachineCommand remove(TimePoint now);
 
     // Dependencies. holdStart: a start is wanted but waits (STOPPED, reason `why`); releaseStart
@@ -144,7 +150,7 @@ class ProcessMachine {
     MachineCommand watchdogTrigger(TimePoint now);                       // WATCHDOG=trigger
     MachineCommand extendTimeout(Duration extra, TimePoint now);         // EXTEND_TIMEOUT_USEC=
     MachineCommand healthFailed(const std::string& why, TimePoint now);  // `failures` misses in a row
-    Duration watchdogTimeout() const { return watchdogOverride_.value_or(spec_.watchdog); }
+    Duration watchdogTimeout() const { return watchdogOverride_.value_or(spec_->watchdog); }
 
     // Shutdown: from now on nothing spawns. Cancels restarts that wait; the stop itself is asked with
     // stop() (the owner stops priority levels in order).
@@ -179,7 +185,7 @@ class ProcessMachine {
     MachineCommand stopFor(AfterExit then, const std::string& why, int sig, TimePoint now);
     void armStartDeadline(TimePoint since);
 
-    ServiceSpec spec_;
+    SharedSpec spec_;  // never null; shared with the configuration and the service's other instances
     unsigned specGeneration_ = 0;
     ProcessState state_ = ProcessState::Stopped;
     std::string reason_ = "not started";
@@ -208,9 +214,7 @@ class ProcessMachine {
     bool startAfterStop_ = false;
     bool startHeld_ = false;         // a start waits for dependencies to be ready
     bool dependencyFailed_ = false;  // the last start was given up because a dependency failed
-    // On the heap: a replacement waits only during a reload, and a ServiceSpec inline would cost every
-    // instance over 1 KiB more, all the time.
-    std::unique_ptr<ServiceSpec> nextSpec_;
+    SharedSpec nextSpec_;            // null unless a reload's replacement waits
     bool remove_ = false;
     bool final_ = false;
 

@@ -38,14 +38,15 @@ Supervisor::Supervisor(os::ProcessHost& host, const ClockSource& clock, Diagnost
       clock_(clock),
       diagnostics_(diagnostics),
       options_(std::move(options)),
-      config_(std::move(initial)),
+      settings_(std::move(initial.supervisor)),
+      services_(shareSpecs(std::move(initial.services))),
       rng_(options_.randomSeed ? *options_.randomSeed : std::random_device{}()),
       gate_([this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }) {
     host_.setEvents(this);
     if (options_.probes) options_.probes->setEvents(this);
     oomKills_.baseline(diagnostics_.oomKills());
-    for (auto& ref : instancesOf(config_.services)) addInstance(*ref.spec, ref.name, ref.index);
-    deps_.rebuild(config_.services);
+    for (auto& ref : instancesOf(services_)) addInstance(std::move(ref.spec), ref.name, ref.index);
+    deps_.rebuild(services_);
 }
 
 Supervisor::~Supervisor() {
@@ -59,11 +60,11 @@ Supervisor::~Supervisor() {
     if (options_.probes) options_.probes->setEvents(nullptr);
 }
 
-Supervisor::Instance& Supervisor::addInstance(const ServiceSpec& spec, const std::string& name,
-                                              unsigned index) {
-    auto inst = std::make_unique<Instance>(spec, name, spec.name, index);
-    inst->out.tail.setCapacity(config_.supervisor.tailBytes);
-    inst->err.tail.setCapacity(config_.supervisor.tailBytes);
+Supervisor::Instance& Supervisor::addInstance(SharedSpec spec, const std::string& name, unsigned index) {
+    std::string group = spec->name;
+    auto inst = std::make_unique<Instance>(std::move(spec), name, std::move(group), index);
+    inst->out.tail.setCapacity(settings_.tailBytes);
+    inst->err.tail.setCapacity(settings_.tailBytes);
     auto& ref = *inst;
     ref.counted = ref.machine.state();
     ++stateCounts_[static_cast<std::size_t>(ref.counted)];
@@ -78,7 +79,7 @@ void Supervisor::openSinks(Instance& inst) {
     const std::string previousError = std::exchange(inst.logError, std::string());
     auto open = [&](const LogTarget& target, int priority) -> std::unique_ptr<LogSink> {
         try {
-            return makeSink(target, inst.name, priority, files_, config_.supervisor);
+            return makeSink(target, inst.name, priority, files_, settings_);
         } catch (const std::exception& e) {
             const std::string error = std::string("log: cannot ") + e.what();
             // Logged when it starts or changes, not at every retry of the same failure.
@@ -87,7 +88,7 @@ void Supervisor::openSinks(Instance& inst) {
             if (inst.logError.empty()) inst.logError = error;
             LogTarget discard;
             discard.kind = LogTarget::Kind::Null;
-            return makeSink(discard, inst.name, priority, files_, config_.supervisor);
+            return makeSink(discard, inst.name, priority, files_, settings_);
         }
     };
     inst.out.sink = open(spec.stdoutTarget, LOG_INFO);

@@ -85,7 +85,7 @@ class Supervisor final : public Control, private os::ProcessHost::Events, privat
     std::vector<DoctorFinding> doctor(const std::string& name) const override;
     DaemonState daemonState() const override { return daemonState_; }
     LimitsReport limits() const override;
-    const DaemonSettings& settings() const override { return config_.supervisor; }
+    const DaemonSettings& settings() const override { return settings_; }
     std::string version() const override { return options_.version; }
     void addObserver(ControlObserver* o) override { observers_.push_back(o); }
     void removeObserver(ControlObserver* o) override;
@@ -101,7 +101,6 @@ class Supervisor final : public Control, private os::ProcessHost::Events, privat
     };
     std::optional<InstanceView> view(const std::string& name) const;
     std::vector<std::string> instanceNames() const;
-    const Config& config() const { return config_; }
     const DependencyIndex& dependencies() const { return deps_; }
     std::size_t waitingAtGate() const { return gate_.waiting(); }
 
@@ -112,8 +111,8 @@ class Supervisor final : public Control, private os::ProcessHost::Events, privat
         Timestamper stamper;
     };
     struct Instance {
-        Instance(const ServiceSpec& spec, std::string name, std::string group, unsigned index)
-            : name(std::move(name)), group(std::move(group)), index(index), machine(spec) {}
+        Instance(SharedSpec spec, std::string name, std::string group, unsigned index)
+            : name(std::move(name)), group(std::move(group)), index(index), machine(std::move(spec)) {}
         std::string name, group;
         unsigned index;
         ProcessMachine machine;            // the instance's state and intent: the only copy of either
@@ -150,7 +149,7 @@ class Supervisor final : public Control, private os::ProcessHost::Events, privat
     Instance* find(const std::string& name);
     const Instance* find(const std::string& name) const;
     Instance& getOrThrow(const std::string& name);  // throws NoSuchProcess
-    Instance& addInstance(const ServiceSpec& spec, const std::string& name, unsigned index);
+    Instance& addInstance(SharedSpec spec, const std::string& name, unsigned index);
     std::vector<const Instance*> byPriority() const;
 
     // Every event ends here: report the transition and perform the machine's answer. May erase `inst`
@@ -227,7 +226,8 @@ class Supervisor final : public Control, private os::ProcessHost::Events, privat
     const ClockSource& clock_;
     Diagnostics& diagnostics_;
     Options options_;
-    Config config_;
+    DaemonSettings settings_;           // the running configuration's `supervisor:` section
+    std::vector<SharedSpec> services_;  // its services, by name; shared with the instances that run them
     std::map<std::string, std::unique_ptr<Instance>> instances_;
     // Instances per state, kept as transitions are reported: STATUS= and `countIn` read it once per
     // state change, and a count over instances_ there made a start of N services O(N^2).

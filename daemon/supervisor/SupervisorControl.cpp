@@ -220,7 +220,7 @@ LimitsReport Supervisor::limits() const {
     std::set<uid_t> uids;
     for (auto& [name, inst] : instances_)
         if (inst->machine.spec().uid) uids.insert(*inst->machine.spec().uid);
-    auto report = diagnostics_.limits(config_.supervisor.limitWarnPercent, {uids.begin(), uids.end()});
+    auto report = diagnostics_.limits(settings_.limitWarnPercent, {uids.begin(), uids.end()});
     reportLimitChanges(report);
     return report;
 }
@@ -264,15 +264,16 @@ ReloadResult Supervisor::reload() {
         setDaemonState(DaemonState::Running);
         return result;
     }
-    std::vector<ServiceSpec> old = std::move(config_.services);
-    config_ = std::move(next);
-    deps_.rebuild(config_.services);
-    ConfigDiff diff = diffInstances(old, config_.services);
+    std::vector<SharedSpec> old = std::move(services_);
+    settings_ = std::move(next.supervisor);
+    services_ = shareSpecs(std::move(next.services));
+    deps_.rebuild(services_);
+    ConfigDiff diff = diffInstances(old, services_);
     const auto now = clock_.now();
 
     for (auto& [name, inst] : instances_) {
-        inst->out.tail.setCapacity(config_.supervisor.tailBytes);
-        inst->err.tail.setCapacity(config_.supervisor.tailBytes);
+        inst->out.tail.setCapacity(settings_.tailBytes);
+        inst->err.tail.setCapacity(settings_.tailBytes);
     }
     // First the renames, so that everything below finds index 0 under its new name.
     for (const auto& rename : diff.renamed) {
@@ -296,7 +297,7 @@ ReloadResult Supervisor::reload() {
         Instance* inst = find(ref.name);
         if (!inst) continue;
         const LogTarget out = inst->machine.spec().stdoutTarget, err = inst->machine.spec().stderrTarget;
-        inst->machine.keep(*ref.spec);  // the process keeps running
+        inst->machine.keep(ref.spec);  // the process keeps running
         // Output targets are the daemon's side of the pipes: switched live.
         if (!(inst->machine.spec().stdoutTarget == out && inst->machine.spec().stderrTarget == err))
             openSinks(*inst);
@@ -320,7 +321,7 @@ ReloadResult Supervisor::reload() {
                           : ref.spec->autostart           ? state != ProcessState::Stopped
                                                           : isActive(state);
         gate_.remove(ref.name);
-        perform(*inst, state, inst->machine.replace(*ref.spec, startAfter, now));
+        perform(*inst, state, inst->machine.replace(ref.spec, startAfter, now));
     }
     std::vector<std::string> created;
     for (auto& ref : diff.added) {
@@ -328,10 +329,10 @@ ReloadResult Supervisor::reload() {
         if (Instance* inst = find(ref.name)) {
             // Removed by an earlier reload and still stopping: the removal is cancelled, and the new
             // spec runs once the old process is gone. Its D-Bus object never went away.
-            handle(*inst, [&](ProcessMachine& m) { return m.replace(*ref.spec, ref.spec->autostart, now); });
+            handle(*inst, [&](ProcessMachine& m) { return m.replace(ref.spec, ref.spec->autostart, now); });
             continue;
         }
-        addInstance(*ref.spec, ref.name, ref.index);
+        addInstance(ref.spec, ref.name, ref.index);
         created.push_back(ref.name);
     }
     if (!created.empty())
@@ -355,7 +356,7 @@ ReloadResult Supervisor::reload() {
     spdlog::info("reloaded {}: {} added, {} removed, {} changed, {} unchanged", options_.configPath,
                  result.added.size(), result.removed.size(), result.changed.size(), diff.unchanged.size());
     // After the summary, so a reload that raises the level still reports what it did.
-    if (options_.applySettings) options_.applySettings(config_.supervisor);
+    if (options_.applySettings) options_.applySettings(settings_);
     setDaemonState(DaemonState::Running);
     return result;
 }

@@ -802,7 +802,7 @@ class Run {
     // (c) once quiet, the instances are the config's and each is in a state of rest.
     void checkQuiet() {
         std::set<std::string> expected;
-        for (auto& ref : instancesOf(file_.services)) expected.insert(ref.name);
+        for (auto& ref : instancesOf(shareSpecs(file_.services))) expected.insert(ref.name);
         auto names = sup_->instanceNames();
         if (std::set<std::string>(names.begin(), names.end()) != expected)
             fail("(c) once quiet, the instances differ from the config's");

@@ -295,6 +295,25 @@ TEST_F(Scenarios, SlowReadinessFailuresSettleWithinTheQuietPeriod) {
 }
 
 // The random search itself, on a handful of seeds, so a plain unit run exercises it too.
+// Issue 12: an instance holds its service's spec, not a copy (over 1 KiB each). The instances of one
+// service share a single spec at every step: after a reload that scaled them (kept in place, now on
+// the new config's spec) and after one that changed them (replaced once the old processes are gone).
+TEST_F(Scenarios, InstancesShareTheirServicesSpecAcrossReloads) {
+    Scenario sc;
+    sc.services = {makeService("w", "sleeper", 3)};
+    sc.ops = {advance(100), setNumprocs(0, 4), advance(1000), setEnvironment(0, 7), advance(5000)};
+    std::vector<const ServiceSpec*> shared;  // the one spec of w's instances, per step
+    expectClean(sc, [&](std::size_t step, const Supervisor& sup, const FakeHost&) {
+        const ServiceSpec* first = &sup.view("w@0")->machine->spec();
+        for (const auto& name : sup.instanceNames())
+            EXPECT_EQ(&sup.view(name)->machine->spec(), first) << "step " << step << ": " << name;
+        shared.push_back(first);
+    });
+    ASSERT_EQ(shared.size(), 5u);
+    EXPECT_NE(shared[1], shared[0]) << "the scaling reload left the kept instances on the old spec";
+    EXPECT_NE(shared[4], shared[2]) << "the changed instances never ran the new spec";
+}
+
 TEST_F(Scenarios, RandomSequencesHoldTheInvariants) {
     for (std::uint64_t seed = 1; seed <= 50; ++seed) {
         auto sc = generate(seed, 200);

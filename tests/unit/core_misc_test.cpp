@@ -51,13 +51,17 @@ TEST(Backoff, DoublingNeverOverflowsWhateverTheMax) {
     EXPECT_EQ(b.peek(), Duration::max());
 }
 
+ConfigDiff diffSpecs(const std::vector<ServiceSpec>& running, const std::vector<ServiceSpec>& wanted) {
+    return diffInstances(shareSpecs(running), shareSpecs(wanted));
+}
+
 TEST(ConfigDiff, ClassifiesInstances) {
     std::vector<ServiceSpec> running = {svc("a"), svc("b"), svc("c"), svc("web", {"/bin/sleep", "1"}, 2)};
     auto changedB = svc("b", {"/bin/sleep", "200"});
     auto movedC = svc("c");
     movedC.where = {"other.yaml", 40, 3};  // only the location changed
     std::vector<ServiceSpec> wanted = {changedB, movedC, svc("d"), svc("web", {"/bin/sleep", "1"}, 3)};
-    auto diff = diffInstances(running, wanted);
+    auto diff = diffSpecs(running, wanted);
     auto names = [](const std::vector<InstanceRef>& refs) {
         std::vector<std::string> out;
         for (auto& r : refs) out.push_back(r.name);
@@ -73,7 +77,7 @@ TEST(ConfigDiff, ClassifiesInstances) {
 TEST(ConfigDiff, NumprocsAcrossOneRenamesIndexZeroInsteadOfReplacingIt) {
     std::vector<ServiceSpec> one = {svc("w", {"/bin/sleep", "1"}, 1)};
     std::vector<ServiceSpec> three = {svc("w", {"/bin/sleep", "1"}, 3)};
-    auto up = diffInstances(one, three);
+    auto up = diffSpecs(one, three);
     ASSERT_EQ(up.renamed.size(), 1u);
     EXPECT_EQ(up.renamed[0].from, "w");
     EXPECT_EQ(up.renamed[0].to, "w@0");
@@ -83,7 +87,7 @@ TEST(ConfigDiff, NumprocsAcrossOneRenamesIndexZeroInsteadOfReplacingIt) {
     EXPECT_EQ(up.added[0].name, "w@1");
     EXPECT_TRUE(up.removed.empty());
 
-    auto down = diffInstances(three, one);
+    auto down = diffSpecs(three, one);
     ASSERT_EQ(down.renamed.size(), 1u);
     EXPECT_EQ(down.renamed[0].from, "w@0");
     EXPECT_EQ(down.renamed[0].to, "w");
@@ -91,7 +95,7 @@ TEST(ConfigDiff, NumprocsAcrossOneRenamesIndexZeroInsteadOfReplacingIt) {
     EXPECT_TRUE(down.added.empty());
 
     // A new command as well: the renamed instance is replaced, under its new name.
-    auto changed = diffInstances(one, {svc("w", {"/bin/sleep", "2"}, 2)});
+    auto changed = diffSpecs(one, {svc("w", {"/bin/sleep", "2"}, 2)});
     ASSERT_EQ(changed.renamed.size(), 1u);
     ASSERT_EQ(changed.changed.size(), 1u);
     EXPECT_EQ(changed.changed[0].name, "w@0");
@@ -99,8 +103,8 @@ TEST(ConfigDiff, NumprocsAcrossOneRenamesIndexZeroInsteadOfReplacingIt) {
 
 TEST(ConfigDiff, IdenticalConfigsAreEmpty) {
     std::vector<ServiceSpec> a = {svc("a"), svc("b", {"/bin/true"}, 3)};
-    EXPECT_TRUE(diffInstances(a, a).empty());
-    EXPECT_EQ(diffInstances(a, a).unchanged.size(), 4u);
+    EXPECT_TRUE(diffSpecs(a, a).empty());
+    EXPECT_EQ(diffSpecs(a, a).unchanged.size(), 4u);
 }
 
 TEST(TailBuffer, KeepsTheLastLinesWithinCapacity) {
