@@ -19,6 +19,7 @@
 #include "Preflight.h"
 #include "bus/BusService.h"
 #include "os/EventLoop.h"
+#include "os/HeapTrim.h"
 #include "os/LockFile.h"
 #include "os/NofileLimit.h"
 #include "os/RealProbeRunner.h"
@@ -171,6 +172,18 @@ class SystemdReporter final : public sup::ControlObserver {
     std::string busTrouble_;
 };
 
+// A start or a reload leaves the freed YAML tree behind in the heap: hand those pages back once it is done.
+class HeapTrimmer final : public sup::ControlObserver {
+  public:
+    void onStateChanged(const sup::ProcessInfo&, sup::ProcessState, const std::string&) override {}
+    void onProcessesAdded(const std::vector<std::string>&) override {}
+    void onProcessesRemoved(const std::vector<std::string>&) override {}
+    void onOutput(const std::string&, sup::OutputStream, std::string_view) override {}
+    void onDaemonStateChanged(sup::DaemonState s) override {
+        if (s == sup::DaemonState::Running) sup::os::releaseFreedHeap();
+    }
+};
+
 spdlog::level::level_enum levelOf(const std::string& name) {
     auto level = spdlog::level::from_str(name);
     // from_str answers "off" for anything it does not know; only "off" itself may mean off.
@@ -265,13 +278,15 @@ int run(const Args& args) {
 
     sup::sd::Notifier notifier(loop);
     SystemdReporter reporter(notifier, supervisor);
+    HeapTrimmer trimmer;
     supervisor.addObserver(&reporter);
-    // However run() is left, the reporter (destroyed first) must not stay registered.
+    supervisor.addObserver(&trimmer);
+    // However run() is left, the observers (destroyed first) must not stay registered.
     struct Unobserve {
         sup::Supervisor& sup;
         sup::ControlObserver* observer;
         ~Unobserve() { sup.removeObserver(observer); }
-    } unobserve{supervisor, &reporter};
+    } unobserveReporter{supervisor, &reporter}, unobserveTrimmer{supervisor, &trimmer};
 
     loop.add(signals.fd(), EPOLLIN, [&](std::uint32_t) {
         for (int sig : signals.readAll()) {
