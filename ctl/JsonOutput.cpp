@@ -1,5 +1,6 @@
 #include "ctl/JsonOutput.h"
 
+#include "ctl/JsonStream.h"
 #include "ctl/LimitsView.h"
 
 namespace sup::ctl {
@@ -41,6 +42,67 @@ Json processListJson(const std::vector<ProcessRecord>& processes) {
     arr.get_ref<Json::array_t&>().reserve(processes.size());
     for (const auto& p : processes) arr.push_back(processJson(p));
     return arr;
+}
+
+namespace {
+
+// The keys and order of processJson().
+void writeProcess(JsonStream& w, const ProcessRecord& p) {
+    auto integer = [&](std::string_view key, std::int64_t n) {
+        w.key(key);
+        w.value(n);
+    };
+    auto text = [&](std::string_view key, const auto& value) {
+        w.key(key);
+        w.value(value);
+    };
+    w.beginObject();
+    text("name", p.name);
+    text("group", p.group);
+    text("state", p.state);
+    integer("pid", p.pid);
+    integer("restarts", p.restarts);
+    integer("exit_status", p.exitStatus);
+    text("last_exit", p.lastExit);
+    text("spawn_error", p.spawnError);
+    text("reason", p.reason);
+    integer("started_at", p.startedAtUsec);
+    integer("state_since", p.stateSinceUsec);
+    integer("next_start", p.nextStartUsec);
+    w.key("cpu_usec");
+    w.value(static_cast<std::uint64_t>(p.cpuUsec));
+    integer("max_rss_kib", p.maxRssKiB);
+    if (!p.argv.empty() || p.command.empty()) {
+        text("command", p.argv);
+    } else {
+        w.key("command");
+        w.beginArray();
+        w.value(p.command);
+        w.endArray();
+    }
+    text("source_file", p.sourceFile);
+    integer("source_line", p.sourceLine);
+    integer("priority", p.priority);
+    text("requires", p.required);
+    text("wants", p.wanted);
+    text("after", p.after);
+    text("required_by", p.requiredBy);
+    text("ready_state", p.readyState);
+    text("notify_status", p.notifyStatus);
+    w.endObject();
+}
+
+}  // namespace
+
+std::string processListLine(const std::vector<ProcessRecord>& processes) {
+    std::string line;
+    line.reserve(processes.size() * 512 + 3);  // about what one instance takes
+    JsonStream w(line);
+    w.beginArray();
+    for (const auto& p : processes) writeProcess(w, p);
+    w.endArray();
+    line += '\n';
+    return line;
 }
 
 Json daemonJson(const DaemonInfo& d) {

@@ -19,6 +19,9 @@ using Json = nlohmann::ordered_json;
 // `command` is the argv as an array of strings, and so are the four dependency lists.
 Json processJson(const ProcessRecord& p);
 Json processListJson(const std::vector<ProcessRecord>& processes);  // an array, also when empty
+// dumpLine(processListJson(processes)), byte for byte, written straight into one string: `supctl --json
+// status` prints thousands of these, and building the tree first cost more than the printing.
+std::string processListLine(const std::vector<ProcessRecord>& processes);
 
 Json daemonJson(const DaemonInfo& d);
 Json reloadJson(const ReloadOutcome& r);  // {added, removed, changed}

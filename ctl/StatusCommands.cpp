@@ -101,7 +101,7 @@ int runStatus(Context& c) {
             if (wanted.count(p.name)) listed.push_back(std::move(p));
     }
     if (c.json()) {
-        c.out(dumpLine(processListJson(listed)));
+        c.out(processListLine(listed));
     } else if (!listed.empty()) {
         c.out(renderStatusTable(listed, realtimeNowUsec(), c.colour()));
     } else if (patterns.empty()) {

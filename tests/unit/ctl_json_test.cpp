@@ -1,4 +1,6 @@
 // supctl --json shapes: stable keys, always present, the types scripts expect.
+#include <limits>
+
 #include <gtest/gtest.h>
 
 #include "ctl/JsonOutput.h"
@@ -162,6 +164,81 @@ TEST(CtlJson, DoctorHasEveryKeyInEveryCase) {
     EXPECT_EQ(some["checked"], nlohmann::json::array({"a"}));
     EXPECT_EQ(some["not_running"], nlohmann::json::array({"b"}));
     EXPECT_EQ(some["findings"][0]["severity"], "error");
+}
+
+}  // namespace
+
+namespace {
+
+// Every kind of value the status line carries, at its edges: escapes, control bytes, non-ASCII text
+// valid and not, integer extremes, empty and filled lists, an older daemon's joined command.
+std::vector<ProcessRecord> awkwardRecords() {
+    ProcessRecord a;
+    a.name = "web@0";
+    a.group = "web";
+    a.state = "RUNNING";
+    a.pid = 4242;
+    a.restarts = 4294967295u;
+    a.lastExit = "signal KILL";
+    a.spawnError = "quote \" backslash \\ slash / tab \t newline \n cr \r bs \b ff \f";
+    a.reason = std::string("ctl \x01\x1f del \x7f nul ") + '\0' + " end";
+    a.startedAtUsec = std::numeric_limits<std::int64_t>::min();
+    a.stateSinceUsec = std::numeric_limits<std::int64_t>::max();
+    a.cpuUsec = std::numeric_limits<std::uint64_t>::max();
+    a.maxRssKiB = -5;
+    a.command = "ignored when argv is set";
+    a.argv = {"/bin/echo", "a b", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"};
+    a.sourceFile = "/etc/sup/\xff\xfe.yaml";
+    a.sourceLine = -7;
+    a.priority = std::numeric_limits<std::int32_t>::min();
+    a.required = {"db", "cache@1"};
+    a.after = {"\xe2\x82 cut", "\xc3", "over\xf0\x9f\x98"};
+    a.requiredBy = {"x"};
+    a.readyState = "waiting";
+    a.notifyStatus = "loading 3/10 \xed\xa0\x80 surrogate \xc0\xaf overlong";
+    ProcessRecord old;
+    old.command = "/bin/true --flag";
+    return {a, old, ProcessRecord{}};
+}
+
+TEST(CtlJson, TheStatusLineIsTheTreeDumpedByteForByte) {
+    const auto records = awkwardRecords();
+    EXPECT_EQ(processListLine(records), dumpLine(processListJson(records)));
+    EXPECT_EQ(processListLine({}), "[]\n");
+    for (const auto& r : records) EXPECT_EQ(processListLine({r}), dumpLine(processListJson({r})));
+}
+
+// The exact bytes scripts see for one instance: keys, order, types, escapes.
+TEST(CtlJson, TheStatusLineIsPinned) {
+    ProcessRecord p;
+    p.name = "db@1";
+    p.group = "db";
+    p.state = "BACKOFF";
+    p.pid = 0;
+    p.restarts = 3;
+    p.exitStatus = 2;
+    p.lastExit = "exit 2";
+    p.reason = "said \"no\"\n";
+    p.stateSinceUsec = 1'700'000'000'000'000;
+    p.nextStartUsec = 1'700'000'002'000'000;
+    p.cpuUsec = 1500;
+    p.maxRssKiB = 2048;
+    p.argv = {"/usr/bin/db", "--port", "5432"};
+    p.sourceFile = "/etc/supervisord/db.yaml";
+    p.sourceLine = 4;
+    p.priority = -1;
+    p.wanted = {"cache"};
+    p.requiredBy = {"web@0"};
+    p.notifyStatus = "caf\xc3\xa9";
+    const std::string expected =
+        R"([{"name":"db@1","group":"db","state":"BACKOFF","pid":0,"restarts":3,"exit_status":2,)"
+        R"("last_exit":"exit 2","spawn_error":"","reason":"said \"no\"\n","started_at":0,)"
+        R"("state_since":1700000000000000,"next_start":1700000002000000,"cpu_usec":1500,"max_rss_kib":2048,)"
+        R"("command":["/usr/bin/db","--port","5432"],"source_file":"/etc/supervisord/db.yaml","source_line":4,)"
+        R"("priority":-1,"requires":[],"wants":["cache"],"after":[],"required_by":["web@0"],"ready_state":"",)"
+        "\"notify_status\":\"caf\xc3\xa9\"}]\n";
+    EXPECT_EQ(processListLine({p}), expected);
+    EXPECT_EQ(dumpLine(processListJson({p})), expected);
 }
 
 }  // namespace
