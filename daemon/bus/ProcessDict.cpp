@@ -1,67 +1,135 @@
 #include "bus/ProcessDict.h"
 
-#include <cstdint>
+#include <systemd/sd-bus.h>
 
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <sdbus-c++/Error.h>
 #include <sdbus-c++/TypeTraits.h>
 
+#include "Utf8.h"
 #include "bus/BusNames.h"
 #include "bus/BusText.h"
+#include "bus/RawBus.h"
 
 namespace sup::bus {
 
 namespace {
 
-// Every key with its D-Bus type, in the order documented in the XML.
+// Every key with its D-Bus type, in the order documented in the XML. Text is passed as it is held;
+// each encoding repairs what is not valid UTF-8 (busText) on its own way out.
 template <typename Visit>
 void forEachField(const ProcessInfo& info, Visit&& visit) {
-    visit("name", busText(info.name));
-    visit("group", busText(info.group));
+    visit("name", info.name);
+    visit("group", info.group);
     visit("state", std::string(toString(info.state)));
     visit("pid", static_cast<std::uint32_t>(info.pid > 0 ? info.pid : 0));
     visit("restarts", static_cast<std::uint32_t>(info.restarts));
     visit("exit_status", static_cast<std::int32_t>(info.exitStatus));
-    visit("last_exit", busText(info.lastExit));
-    visit("spawn_error", busText(info.spawnError));
-    visit("reason", busText(info.reason));
+    visit("last_exit", info.lastExit);
+    visit("spawn_error", info.spawnError);
+    visit("reason", info.reason);
     visit("started_at", static_cast<std::int64_t>(info.startedAtUsec));
     visit("state_since", static_cast<std::int64_t>(info.stateSinceUsec));
     visit("next_start", static_cast<std::int64_t>(info.nextStartUsec));
     visit("cpu_usec", static_cast<std::uint64_t>(info.cpuUsec));
     visit("max_rss_kib", static_cast<std::int64_t>(info.maxRssKiB));
-    visit("command", busText(info.command));
-    visit("argv", busText(info.argv));
-    visit("source_file", busText(info.sourceFile));
+    visit("command", info.command);
+    visit("argv", info.argv);
+    visit("source_file", info.sourceFile);
     visit("source_line", static_cast<std::int32_t>(info.sourceLine));
     visit("priority", static_cast<std::int32_t>(info.priority));
-    visit("requires", busText(info.required));
-    visit("wants", busText(info.wanted));
-    visit("after", busText(info.after));
-    visit("required_by", busText(info.requiredBy));
-    visit("ready_state", busText(info.readyState));
-    visit("notify_status", busText(info.notifyStatus));
+    visit("requires", info.required);
+    visit("wants", info.wanted);
+    visit("after", info.after);
+    visit("required_by", info.requiredBy);
+    visit("ready_state", info.readyState);
+    visit("notify_status", info.notifyStatus);
     visit("object", sdbus::ObjectPath(processObjectPath(info.name)));
+}
+
+template <typename T>
+sdbus::Variant variantOf(const T& value) {
+    if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::vector<std::string>>)
+        return sdbus::Variant(busText(value));
+    else
+        return sdbus::Variant(value);
+}
+
+// The raw encoding: sd-bus calls with constant signatures, and text copied only when it needs repair.
+void check(int r, const char* what) {
+    if (r < 0) throw sdbus::createError(-r, std::string("Failed to append a process's ") + what);
+}
+
+void appendText(sd_bus_message* m, char type, const std::string& text) {
+    if (utf8::isValid(text))
+        check(sd_bus_message_append_basic(m, type, text.c_str()), "text");
+    else
+        check(sd_bus_message_append_basic(m, type, busText(text).c_str()), "text");
+}
+
+const char* signatureOf(const std::string&) {
+    return "s";
+}
+const char* signatureOf(const sdbus::ObjectPath&) {
+    return "o";
+}
+const char* signatureOf(const std::vector<std::string>&) {
+    return "as";
+}
+const char* signatureOf(std::uint32_t) {
+    return "u";
+}
+const char* signatureOf(std::int32_t) {
+    return "i";
+}
+const char* signatureOf(std::int64_t) {
+    return "x";
+}
+const char* signatureOf(std::uint64_t) {
+    return "t";
+}
+
+void appendValue(sd_bus_message* m, const std::string& text) {
+    appendText(m, SD_BUS_TYPE_STRING, text);
+}
+void appendValue(sd_bus_message* m, const sdbus::ObjectPath& path) {
+    check(sd_bus_message_append_basic(m, SD_BUS_TYPE_OBJECT_PATH, path.c_str()), "object path");
+}
+void appendValue(sd_bus_message* m, const std::vector<std::string>& texts) {
+    check(sd_bus_message_open_container(m, SD_BUS_TYPE_ARRAY, "s"), "list");
+    for (const auto& text : texts) appendText(m, SD_BUS_TYPE_STRING, text);
+    check(sd_bus_message_close_container(m), "list");
+}
+template <typename Integer>
+void appendValue(sd_bus_message* m, Integer number) {
+    static_assert(std::is_integral_v<Integer>);
+    check(sd_bus_message_append_basic(m, *signatureOf(number), &number), "number");
 }
 
 }  // namespace
 
 ProcessDict toProcessDict(const ProcessInfo& info) {
     ProcessDict d;
-    forEachField(info, [&](const char* key, const auto& value) { d.emplace(key, sdbus::Variant(value)); });
+    forEachField(info, [&](const char* key, const auto& value) { d.emplace(key, variantOf(value)); });
     return d;
 }
 
 void appendProcessDict(sdbus::Message& msg, const ProcessInfo& info) {
-    msg.openContainer("{sv}");
+    sd_bus_message* m = rawMessageOf(msg);
+    check(sd_bus_message_open_container(m, SD_BUS_TYPE_ARRAY, "{sv}"), "dictionary");
     forEachField(info, [&](const char* key, const auto& value) {
-        using Value = std::decay_t<decltype(value)>;
-        msg.openDictEntry("sv");
-        msg << key;
-        msg.openVariant(sdbus::signature_of<Value>::str());
-        msg << value;
-        msg.closeVariant();
-        msg.closeDictEntry();
+        check(sd_bus_message_open_container(m, SD_BUS_TYPE_DICT_ENTRY, "sv"), "entry");
+        check(sd_bus_message_append_basic(m, SD_BUS_TYPE_STRING, key), "key");
+        check(sd_bus_message_open_container(m, SD_BUS_TYPE_VARIANT, signatureOf(value)), "value");
+        appendValue(m, value);
+        check(sd_bus_message_close_container(m), "value");
+        check(sd_bus_message_close_container(m), "entry");
     });
-    msg.closeContainer();
+    check(sd_bus_message_close_container(m), "dictionary");
 }
 
 }  // namespace sup::bus

@@ -17,6 +17,10 @@ struct RawMessage : sdbus::Message {
 
 }  // namespace
 
+sd_bus_message* rawMessageOf(const sdbus::Message& message) {
+    return static_cast<sd_bus_message*>(RawMessage::of(message));
+}
+
 sd_bus* rawBusOf(sdbus::IConnection& connection) {
     // Any message made on the connection knows its bus. The call is only created, never sent; a proxy
     // made on a connection the caller owns registers nothing on it.
