@@ -77,15 +77,19 @@ std::string actionOn(const char* verb, const std::vector<std::string>& patterns)
 }  // namespace
 
 namespace detail {
-ManagerObjectCore::ManagerObjectCore(sdbus::IConnection& connection, sdbus::method_callback listProcesses)
+ManagerObjectCore::ManagerObjectCore(sdbus::IConnection& connection, sdbus::method_callback listProcesses,
+                                     sdbus::method_callback listProcessRows)
     : object(sdbus::createObject(connection, kManagerPath)),
-      registrar(*object, io::supervisord::Manager1_adaptor::INTERFACE_NAME, "ListProcesses",
-                std::move(listProcesses)) {}
+      registrar(
+          *object, io::supervisord::Manager1_adaptor::INTERFACE_NAME,
+          {{"ListProcesses", std::move(listProcesses)}, {"ListProcessRows", std::move(listProcessRows)}}) {}
 }  // namespace detail
 
 ManagerObject::ManagerObject(sdbus::IConnection& connection, Control& control, const Authorizer& authorizer,
                              const ProcessTally& tally, OutputFollowers& followers, std::string configPath)
-    : ManagerObjectCore(connection, [this](sdbus::MethodCall call) { listProcesses(std::move(call)); }),
+    : ManagerObjectCore(
+          connection, [this](sdbus::MethodCall call) { listProcesses(std::move(call)); },
+          [this](sdbus::MethodCall call) { listProcessRows(std::move(call)); }),
       Manager1_adaptor(registrar),
       Properties_adaptor(*object),
       ObjectManager_adaptor(*object),
@@ -94,7 +98,13 @@ ManagerObject::ManagerObject(sdbus::IConnection& connection, Control& control, c
       tally_(tally),
       followers_(followers),
       configPath_(std::move(configPath)) {
-    if (!registrar.applied()) throw std::logic_error("the generated Manager1 adaptor has no ListProcesses");
+    if (!registrar.applied())
+        throw std::logic_error("the generated Manager1 adaptor lacks ListProcesses or ListProcessRows");
+    // The rows are written by hand from the dictionary's fields: they must be what the XML declares.
+    const std::string declared = registrar.outputSignatureOf("ListProcessRows");
+    if (declared != "a(" + processRowContents() + ")")
+        throw std::logic_error("ListProcessRows is declared as " + declared + " but written as a(" +
+                               processRowContents() + ")");
     object->finishRegistration();
 }
 
@@ -128,10 +138,29 @@ void ManagerObject::listProcesses(sdbus::MethodCall call) {
     });
 }
 
-// Registered by the generated adaptor but never called: MethodOverride routes the method to
-// listProcesses() (the constructor checks that it did).
+void ManagerObject::listProcessRows(sdbus::MethodCall call) {
+    guarded([&] {
+        auto reply = call.createReply();
+        reply.openContainer("(" + processRowContents() + ")");
+        for (const auto& info : control_.list()) appendProcessRow(reply, info);
+        reply.closeContainer();
+        reply.send();
+    });
+}
+
+// Registered by the generated adaptor but never called: MethodOverride routes these to
+// listProcesses() and listProcessRows() (the constructor checks that it did).
 std::vector<std::map<std::string, sdbus::Variant>> ManagerObject::ListProcesses() {
     throw sdbus::Error(errors::kFailed, "ListProcesses is served by listProcesses()");
+}
+
+std::vector<sdbus::Struct<std::string, std::string, std::string, uint32_t, uint32_t, int32_t, std::string,
+                          std::string, std::string, int64_t, int64_t, int64_t, uint64_t, int64_t, std::string,
+                          std::vector<std::string>, std::string, int32_t, int32_t, std::vector<std::string>,
+                          std::vector<std::string>, std::vector<std::string>, std::vector<std::string>,
+                          std::string, std::string, sdbus::ObjectPath, std::map<std::string, sdbus::Variant>>>
+ManagerObject::ListProcessRows() {
+    throw sdbus::Error(errors::kFailed, "ListProcessRows is served by listProcessRows()");
 }
 
 std::map<std::string, sdbus::Variant> ManagerObject::GetProcess(const std::string& name) {

@@ -21,10 +21,11 @@
 namespace sup::bus {
 
 namespace detail {
-// The first base of ManagerObject, so the object and the ListProcesses override exist before the
-// generated adaptor registers its members through them.
+// The first base of ManagerObject, so the object and the ListProcesses/ListProcessRows overrides exist
+// before the generated adaptor registers its members through them.
 struct ManagerObjectCore {
-    ManagerObjectCore(sdbus::IConnection& connection, sdbus::method_callback listProcesses);
+    ManagerObjectCore(sdbus::IConnection& connection, sdbus::method_callback listProcesses,
+                      sdbus::method_callback listProcessRows);
     std::unique_ptr<sdbus::IObject> object;
     MethodOverride registrar;
 };
@@ -53,11 +54,20 @@ class ManagerObject final : private detail::ManagerObjectCore,
     void authorize(const std::string& action);
     // Read level (output, doctor): root, control_groups or read_groups.
     void authorizeRead(const std::string& action);
-    // ListProcesses as served: the reply is serialized directly (see MethodOverride.h).
+    // ListProcesses and ListProcessRows as served: the reply is serialized directly (see
+    // MethodOverride.h).
     void listProcesses(sdbus::MethodCall call);
+    void listProcessRows(sdbus::MethodCall call);
     std::vector<std::string> matchNonEmpty(const std::vector<std::string>& patterns);
 
     std::vector<std::map<std::string, sdbus::Variant>> ListProcesses() override;
+    std::vector<
+        sdbus::Struct<std::string, std::string, std::string, uint32_t, uint32_t, int32_t, std::string,
+                      std::string, std::string, int64_t, int64_t, int64_t, uint64_t, int64_t, std::string,
+                      std::vector<std::string>, std::string, int32_t, int32_t, std::vector<std::string>,
+                      std::vector<std::string>, std::vector<std::string>, std::vector<std::string>,
+                      std::string, std::string, sdbus::ObjectPath, std::map<std::string, sdbus::Variant>>>
+    ListProcessRows() override;
     std::map<std::string, sdbus::Variant> GetProcess(const std::string& name) override;
     std::vector<std::string> Match(const std::vector<std::string>& patterns) override;
     std::vector<std::string> Start(const std::vector<std::string>& patterns) override;

@@ -4,23 +4,28 @@
 
 namespace sup::bus {
 
-MethodOverride::MethodOverride(sdbus::IObject& target, std::string interfaceName, std::string methodName,
-                               sdbus::method_callback replacement)
-    : target_(target),
-      interface_(std::move(interfaceName)),
-      method_(std::move(methodName)),
-      replacement_(std::move(replacement)) {}
+MethodOverride::MethodOverride(sdbus::IObject& target, std::string interfaceName,
+                               std::map<std::string, sdbus::method_callback> replacements)
+    : target_(target), interface_(std::move(interfaceName)), replacements_(std::move(replacements)) {}
 
-bool MethodOverride::replaces(const std::string& interfaceName, const std::string& methodName) {
-    if (interfaceName != interface_ || methodName != method_) return false;
-    applied_ = true;
-    return true;
+std::string MethodOverride::outputSignatureOf(const std::string& methodName) const {
+    auto it = outputSignatures_.find(methodName);
+    return it == outputSignatures_.end() ? std::string() : it->second;
+}
+
+void MethodOverride::replace(const std::string& interfaceName, const std::string& methodName,
+                             const std::string& outputSignature, sdbus::method_callback& callback) {
+    if (interfaceName != interface_) return;
+    auto it = replacements_.find(methodName);
+    if (it == replacements_.end()) return;
+    callback = it->second;
+    outputSignatures_[methodName] = outputSignature;
 }
 
 void MethodOverride::registerMethod(const std::string& interfaceName, std::string methodName,
                                     std::string inputSignature, std::string outputSignature,
                                     sdbus::method_callback methodCallback, sdbus::Flags flags) {
-    if (replaces(interfaceName, methodName)) methodCallback = replacement_;
+    replace(interfaceName, methodName, outputSignature, methodCallback);
     target_.registerMethod(interfaceName, std::move(methodName), std::move(inputSignature),
                            std::move(outputSignature), std::move(methodCallback), flags);
 }
@@ -29,7 +34,7 @@ void MethodOverride::registerMethod(const std::string& interfaceName, std::strin
                                     std::string inputSignature, const std::vector<std::string>& inputNames,
                                     std::string outputSignature, const std::vector<std::string>& outputNames,
                                     sdbus::method_callback methodCallback, sdbus::Flags flags) {
-    if (replaces(interfaceName, methodName)) methodCallback = replacement_;
+    replace(interfaceName, methodName, outputSignature, methodCallback);
     target_.registerMethod(interfaceName, std::move(methodName), std::move(inputSignature), inputNames,
                            std::move(outputSignature), outputNames, std::move(methodCallback), flags);
 }

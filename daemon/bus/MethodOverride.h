@@ -1,12 +1,13 @@
-// An sdbus::IObject that forwards everything to another one, except that it serves one named method
-// with a hand-written callback instead of the one a generated adaptor registers.
+// An sdbus::IObject that forwards everything to another one, except that it serves named methods of
+// one interface with hand-written callbacks instead of the ones a generated adaptor registers.
 //
 // Why: sdbus-c++ 1.2 makes every sdbus::Variant its own sd_bus_message, so a typed ListProcesses with
-// 1000 instances builds 19,000 messages (about a second under load). The hand-written callback
-// serializes the same a{sv} dictionaries straight into the reply. The generated adaptor stays the
+// 1000 instances builds 19,000 messages (about a second under load). The hand-written callbacks
+// serialize the same a{sv} dictionaries (or rows) straight into the reply. The generated adaptor stays the
 // single source of the interface's shape (names, signatures, flags); only the body is replaced.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,11 +17,13 @@ namespace sup::bus {
 
 class MethodOverride final : public sdbus::IObject {
   public:
-    MethodOverride(sdbus::IObject& target, std::string interfaceName, std::string methodName,
-                   sdbus::method_callback replacement);
+    MethodOverride(sdbus::IObject& target, std::string interfaceName,
+                   std::map<std::string, sdbus::method_callback> replacements);
 
-    // Whether the adaptor registered the method (so the replacement is what serves it).
-    bool applied() const { return applied_; }
+    // Whether the adaptor registered every replaced method (so the replacements are what serve them).
+    bool applied() const { return outputSignatures_.size() == replacements_.size(); }
+    // The output signature the adaptor registered for a replaced method ("" if it did not).
+    std::string outputSignatureOf(const std::string& methodName) const;
 
     void registerMethod(const std::string& interfaceName, std::string methodName, std::string inputSignature,
                         std::string outputSignature, sdbus::method_callback methodCallback,
@@ -58,13 +61,14 @@ class MethodOverride final : public sdbus::IObject {
     const sdbus::Message* getCurrentlyProcessedMessage() const override;
 
   private:
-    bool replaces(const std::string& interfaceName, const std::string& methodName);
+    // Swaps in the replacement when the method is one of ours, and notes its output signature.
+    void replace(const std::string& interfaceName, const std::string& methodName,
+                 const std::string& outputSignature, sdbus::method_callback& callback);
 
     sdbus::IObject& target_;
     const std::string interface_;
-    const std::string method_;
-    sdbus::method_callback replacement_;
-    bool applied_ = false;
+    const std::map<std::string, sdbus::method_callback> replacements_;
+    std::map<std::string, std::string> outputSignatures_;  // of the replaced methods registered so far
 };
 
 }  // namespace sup::bus

@@ -132,4 +132,22 @@ void appendProcessDict(sdbus::Message& msg, const ProcessInfo& info) {
     check(sd_bus_message_close_container(m), "dictionary");
 }
 
+const std::string& processRowContents() {
+    static const std::string contents = [] {
+        std::string signature;
+        forEachField(ProcessInfo{}, [&](const char*, const auto& value) { signature += signatureOf(value); });
+        return signature + "a{sv}";
+    }();
+    return contents;
+}
+
+void appendProcessRow(sdbus::Message& msg, const ProcessInfo& info) {
+    sd_bus_message* m = rawMessageOf(msg);
+    check(sd_bus_message_open_container(m, SD_BUS_TYPE_STRUCT, processRowContents().c_str()), "row");
+    forEachField(info, [&](const char*, const auto& value) { appendValue(m, value); });
+    check(sd_bus_message_open_container(m, SD_BUS_TYPE_ARRAY, "{sv}"), "later keys");
+    check(sd_bus_message_close_container(m), "later keys");
+    check(sd_bus_message_close_container(m), "row");
+}
+
 }  // namespace sup::bus

@@ -20,4 +20,10 @@ ProcessDict toProcessDict(const ProcessInfo& info);
 // Appends one a{sv} straight into a message being built (for the whole list at once).
 void appendProcessDict(sdbus::Message& msg, const ProcessInfo& info);
 
+// A process row of ListProcessRows: the dictionary's values in its key order, then an a{sv} of keys
+// added later (empty today). The struct's contents ("sssuu...oa{sv}", without the parentheses).
+const std::string& processRowContents();
+// Appends one row straight into a message being built.
+void appendProcessRow(sdbus::Message& msg, const ProcessInfo& info);
+
 }  // namespace sup::bus

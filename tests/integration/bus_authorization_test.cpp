@@ -39,6 +39,7 @@ const std::string kSpare = "/io/supervisord/process/spare";
 // Arguments are chosen so that an allowed call is harmless for the calls after it.
 const std::map<std::string, Row> kMatrix = {
     {"io.supervisord.Manager1.ListProcesses", {Level::Public, kManager, {}}},
+    {"io.supervisord.Manager1.ListProcessRows", {Level::Public, kManager, {}}},
     {"io.supervisord.Manager1.GetProcess", {Level::Public, kManager, {"web"}}},
     {"io.supervisord.Manager1.Match", {Level::Public, kManager, {"['*']"}}},
     {"io.supervisord.Manager1.GetLimits", {Level::Public, kManager, {}}},

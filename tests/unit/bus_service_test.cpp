@@ -208,6 +208,46 @@ TEST_F(BusServiceTest, ListProcessesReturnsEveryInstanceInOneCall) {
     EXPECT_EQ(one.at("restarts").get<uint32_t>(), 2u);
 }
 
+// ListProcessRows carries ListProcesses's values, in its key order, as one struct per instance.
+TEST_F(BusServiceTest, ListProcessRowsCarryTheDictionaryValuesInKeyOrder) {
+    auto list = callPumping(loop, [&] { return client->ListProcesses(); });
+    auto rows = callPumping(loop, [&] { return client->ListProcessRows(); });
+    ASSERT_EQ(rows.size(), list.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& d = list[i];
+        const auto& r = rows[i];
+        EXPECT_EQ(std::get<0>(r), d.at("name").get<std::string>());
+        EXPECT_EQ(std::get<1>(r), d.at("group").get<std::string>());
+        EXPECT_EQ(std::get<2>(r), d.at("state").get<std::string>());
+        EXPECT_EQ(std::get<3>(r), d.at("pid").get<uint32_t>());
+        EXPECT_EQ(std::get<4>(r), d.at("restarts").get<uint32_t>());
+        EXPECT_EQ(std::get<5>(r), d.at("exit_status").get<int32_t>());
+        EXPECT_EQ(std::get<6>(r), d.at("last_exit").get<std::string>());
+        EXPECT_EQ(std::get<7>(r), d.at("spawn_error").get<std::string>());
+        EXPECT_EQ(std::get<8>(r), d.at("reason").get<std::string>());
+        EXPECT_EQ(std::get<9>(r), d.at("started_at").get<int64_t>());
+        EXPECT_EQ(std::get<10>(r), d.at("state_since").get<int64_t>());
+        EXPECT_EQ(std::get<11>(r), d.at("next_start").get<int64_t>());
+        EXPECT_EQ(std::get<12>(r), d.at("cpu_usec").get<uint64_t>());
+        EXPECT_EQ(std::get<13>(r), d.at("max_rss_kib").get<int64_t>());
+        EXPECT_EQ(std::get<14>(r), d.at("command").get<std::string>());
+        EXPECT_EQ(std::get<15>(r), d.at("argv").get<std::vector<std::string>>());
+        EXPECT_EQ(std::get<16>(r), d.at("source_file").get<std::string>());
+        EXPECT_EQ(std::get<17>(r), d.at("source_line").get<int32_t>());
+        EXPECT_EQ(std::get<18>(r), d.at("priority").get<int32_t>());
+        EXPECT_EQ(std::get<19>(r), d.at("requires").get<std::vector<std::string>>());
+        EXPECT_EQ(std::get<20>(r), d.at("wants").get<std::vector<std::string>>());
+        EXPECT_EQ(std::get<21>(r), d.at("after").get<std::vector<std::string>>());
+        EXPECT_EQ(std::get<22>(r), d.at("required_by").get<std::vector<std::string>>());
+        EXPECT_EQ(std::get<23>(r), d.at("ready_state").get<std::string>());
+        EXPECT_EQ(std::get<24>(r), d.at("notify_status").get<std::string>());
+        EXPECT_EQ(std::get<25>(r), d.at("object").get<sdbus::ObjectPath>());
+        EXPECT_TRUE(std::get<26>(r).empty()) << "no key has been added after the row";
+    }
+    EXPECT_EQ(std::get<0>(rows[2]), "db");
+    EXPECT_EQ(std::get<7>(rows[2]), "exec /bin/db: No such file or directory");
+}
+
 TEST_F(BusServiceTest, ProcessObjectsActOnTheirInstance) {
     ProcessClient web0(seen, "/io/supervisord/process/web_400");
     callPumping(loop, [&] { web0.Signal("TERM"); });
