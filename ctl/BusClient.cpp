@@ -78,9 +78,20 @@ BusClient::BusClient(const BusTarget& target)
 
 BusClient::~BusClient() = default;
 
-// These two bypass the generated wrappers to decode the reply in place (see ProcessReader.h).
+// These bypass the generated wrappers to decode the reply in place (see ProcessReader.h).
 std::vector<ProcessRecord> BusClient::listProcesses() {
     auto& proxy = manager_->raw();
+    if (!rowsUnknown_) {
+        try {
+            auto call =
+                proxy.createMethodCall(io::supervisord::Manager1_proxy::INTERFACE_NAME, "ListProcessRows");
+            auto reply = proxy.callMethod(call);
+            return readProcessRows(reply);
+        } catch (const sdbus::Error& e) {
+            if (e.getName() != "org.freedesktop.DBus.Error.UnknownMethod") throw;
+            rowsUnknown_ = true;  // a daemon from before ListProcessRows: ask it the older way
+        }
+    }
     auto call = proxy.createMethodCall(io::supervisord::Manager1_proxy::INTERFACE_NAME, "ListProcesses");
     auto reply = proxy.callMethod(call);
     return readProcessList(reply);

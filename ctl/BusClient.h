@@ -51,6 +51,7 @@ class BusClient {
     const BusTarget& target() const { return target_; }
 
     // io.supervisord.Manager1; each throws sdbus::Error on an error reply.
+    // Every instance: ListProcessRows, or ListProcesses from a daemon older than that method.
     std::vector<ProcessRecord> listProcesses();
     ProcessRecord getProcess(const std::string& name);
     // The instance NAME, or else every instance of the group NAME (`web` for web@0 and web@1), in
@@ -94,6 +95,7 @@ class BusClient {
     std::unique_ptr<sdbus::IConnection> connection_;
     std::unique_ptr<ManagerProxy> manager_;
     std::function<void(const StateChange&)> stateHandler_;
+    bool rowsUnknown_ = false;  // the daemon answered UnknownMethod to ListProcessRows
     friend class ManagerProxy;
 };
 

@@ -104,7 +104,8 @@ void readObjectPath(sd_bus_message* m, ProcessRecord& p) {
 }
 
 // In the order io.supervisord.xml documents and the daemon sends: the lookup tries the field after
-// the last one first, so a reply in that order costs one comparison per key.
+// the last one first, so a reply in that order costs one comparison per key. A process row
+// (ListProcessRows) holds these values in this order, without their keys.
 constexpr Field kFields[] = {
     field<&ProcessRecord::name>("name"),
     field<&ProcessRecord::group>("group"),
@@ -177,7 +178,34 @@ bool readDict(sd_bus_message* m, ProcessRecord& p) {
     return true;
 }
 
+// The contents of a process row: the fields' types in order, then the a{sv} of keys added later.
+const std::string& rowContents() {
+    static const std::string contents = [] {
+        std::string signature;
+        for (const auto& f : kFields) signature += f.signature;
+        return signature + "a{sv}";
+    }();
+    return contents;
+}
+
 }  // namespace
+
+std::vector<ProcessRecord> readProcessRows(sdbus::Message& reply) {
+    sd_bus_message* m = RawMessage::of(reply);
+    const std::string& contents = rowContents();
+    const std::string element = "(" + contents + ")";
+    std::vector<ProcessRecord> out;
+    if (check(sd_bus_message_enter_container(m, SD_BUS_TYPE_ARRAY, element.c_str()), "rows") == 0) return out;
+    while (check(sd_bus_message_enter_container(m, SD_BUS_TYPE_STRUCT, contents.c_str()), "row") > 0) {
+        ProcessRecord p;
+        for (const auto& f : kFields) f.read(m, p);
+        readDict(m, p);  // the keys added after the row was fixed
+        check(sd_bus_message_exit_container(m), "row");
+        out.push_back(std::move(p));
+    }
+    check(sd_bus_message_exit_container(m), "rows");
+    return out;
+}
 
 ProcessRecord readProcess(sdbus::Message& reply) {
     ProcessRecord p;

@@ -16,6 +16,8 @@ namespace sup::ctl {
 
 // The reply is positioned at an aa{sv} (ListProcesses).
 std::vector<ProcessRecord> readProcessList(sdbus::Message& reply);
+// The reply is positioned at the array of process rows of ListProcessRows (see io.supervisord.xml).
+std::vector<ProcessRecord> readProcessRows(sdbus::Message& reply);
 // The reply is positioned at an a{sv} (GetProcess).
 ProcessRecord readProcess(sdbus::Message& reply);
 
