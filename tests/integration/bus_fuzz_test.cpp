@@ -70,10 +70,10 @@ class Fuzzer {
     }
     std::string method() {
         static const std::vector<std::string> methods = {
-            "ListProcesses", "GetProcess", "Match",    "Start", "Stop",       "Restart",
-            "Signal",        "Reload",     "Shutdown", "Tail",  "Follow",     "GetLimits",
-            "Doctor",        "Get",        "GetAll",   "Set",   "Introspect", "GetManagedObjects",
-            "Ping",          "Nope"};
+            "ListProcesses", "GetProcess", "Match",          "Start", "Stop",       "Restart",
+            "Signal",        "Reload",     "Shutdown",       "Tail",  "Follow",     "GetLimits",
+            "Doctor",        "Get",        "GetAll",         "Set",   "Introspect", "GetManagedObjects",
+            "Ping",          "Nope",       "ListProcessRows"};
         return pick(methods);
     }
     // Strings that matter to the daemon (names, globs, streams, signals) and junk.
@@ -131,6 +131,7 @@ class Fuzzer {
     const Member& member() {
         static const std::vector<Member> members = {
             {"/io/supervisord", "io.supervisord.Manager1", "ListProcesses", ""},
+            {"/io/supervisord", "io.supervisord.Manager1", "ListProcessRows", ""},
             {"/io/supervisord", "io.supervisord.Manager1", "GetProcess", "s"},
             {"/io/supervisord", "io.supervisord.Manager1", "Match", "a"},
             {"/io/supervisord", "io.supervisord.Manager1", "Start", "a"},
