@@ -1,5 +1,6 @@
-// `supctl status --json` with N instances (default 1000), against `busctl call` of the same D-Bus method
-// and against `supervisorctl status` of Debian's Supervisor managing the same N programs.
+// `supctl status --json` with N instances (default 1000), against `busctl call` of the D-Bus methods it
+// uses (ListProcessRows, and ListProcesses with an older daemon) and against `supervisorctl status` of
+// Debian's Supervisor managing the same N programs.
 // Usage: bench_status_bench [N] [RUNS]
 #include <unistd.h>
 
@@ -94,6 +95,10 @@ int main(int argc, char** argv) {
     print("busctl call ListProcesses",
           summarise(timeCommand({"busctl", "--address=" + bus.address(), "call", "io.supervisord",
                                  "/io/supervisord", "io.supervisord.Manager1", "ListProcesses"},
+                                {}, runs)));
+    print("busctl call ListProcessRows",
+          summarise(timeCommand({"busctl", "--address=" + bus.address(), "call", "io.supervisord",
+                                 "/io/supervisord", "io.supervisord.Manager1", "ListProcessRows"},
                                 {}, runs)));
     benchSupervisor(n, runs);
     daemon.terminate(120s);
