@@ -783,14 +783,17 @@ class Run {
     }
 
     // How long the quiet period must be for every instance to come to rest: 10 minutes, plus, for each
-    // service that waits for readiness (a notify service here never gets READY=1), every start it may
-    // try meeting ready_timeout, its stop and its backoff. Summed over services, since a dependent may
-    // wait for each of them in turn. (A fixed 10 minutes was too short: seed 201457, a notify service
-    // with ready_timeout 90s and start_retries 2 waiting for a dependency stuck behind the fork gate.)
+    // service that waits in STARTING (a notify service here never gets READY=1; a oneshot is STARTING
+    // until it is done), every start it may try meeting ready_timeout, its stop and its backoff.
+    // Summed over services, since a dependent may wait for each of them in turn. (A fixed 10 minutes
+    // was too short: seed 201457, a notify service with ready_timeout 90s and start_retries 2 waiting
+    // for a dependency stuck behind the fork gate. Oneshots were left out: seed 313977, a daemonizing
+    // oneshot with ready_timeout 90s and 3 retries behind a notify service that needed 5 minutes.)
     milliseconds settleTime() const {
         milliseconds total(600000);
         for (const auto& spec : file_.services) {
-            if (spec.ready.kind == ProbeKind::Started) continue;
+            // The machine's own rule (ProcessMachine::waitsForReadiness) for who waits in STARTING.
+            if (spec.ready.kind == ProbeKind::Started && spec.type != ServiceType::Oneshot) continue;
             const auto wait =
                 std::min<milliseconds>(spec.readyTimeout, std::chrono::hours(1));  // not `infinity`
             const auto attempt = wait + spec.stopTimeout + milliseconds(5000) + spec.backoff.max;
