@@ -12,12 +12,16 @@ namespace {
 
 constexpr const char* kSoname = "libcurl.so.4";
 
+// Every reason the library cannot be used reads "http checks need libcurl.so.4: <why>".
+std::runtime_error unusable(const std::string& why) {
+    return std::runtime_error(std::string("http checks need ") + kSoname + ": " + why);
+}
+
 // dlsym of one function into a pointer of its own type, or a runtime_error naming it.
 template <typename Function>
 void resolve(void* handle, Function& out, const char* name) {
     void* symbol = ::dlsym(handle, name);
-    if (symbol == nullptr)
-        throw std::runtime_error(std::string("http checks need ") + kSoname + ": no " + name);
+    if (symbol == nullptr) throw unusable(std::string("no ") + name);
     out = reinterpret_cast<Function>(symbol);
 }
 
@@ -27,8 +31,7 @@ std::unique_ptr<CurlLibrary> load() {
     void* handle = ::dlopen(kSoname, RTLD_NOW | RTLD_LOCAL);
     if (handle == nullptr) {
         const char* why = ::dlerror();
-        throw std::runtime_error(std::string("http checks need ") + kSoname + ": " +
-                                 (why ? why : "dlopen failed"));
+        throw unusable(why ? why : "dlopen failed");
     }
     auto lib = std::make_unique<CurlLibrary>();
     CURLcode (*globalInit)(long) = nullptr;

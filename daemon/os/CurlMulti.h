@@ -26,6 +26,9 @@ class CurlMulti {
     // Every easy handle must have been removed before.
     ~CurlMulti();
 
+    // The library this handle was made with: what its easy handles are made and read with.
+    const CurlLibrary& library() const { return curl_; }
+
     void add(CURL* easy);              // throws std::runtime_error
     void remove(CURL* easy) noexcept;  // the transfer stops; its socket leaves the loop and is closed
 

@@ -180,7 +180,7 @@ CurlMulti& RealProbeRunner::curlMulti() {
 }
 
 void RealProbeRunner::onHttpDone(CURL* easy, CURLcode code) {
-    const CurlLibrary& lib = curlLibrary();
+    const CurlLibrary& lib = curl_->library();
     char* priv = nullptr;
     lib.easyGetinfo(easy, CURLINFO_PRIVATE, &priv);
     auto* attempt = reinterpret_cast<Attempt*>(priv);
@@ -210,8 +210,8 @@ void RealProbeRunner::onHttpDone(CURL* easy, CURLcode code) {
 }
 
 void RealProbeRunner::startHttp(Attempt& attempt, const ProbeSpec& spec) {
-    const CurlLibrary& lib = curlLibrary();  // first: a missing libcurl fails the attempt, nothing else
-    CurlMulti& multi = curlMulti();
+    CurlMulti& multi = curlMulti();  // first: a missing libcurl fails the attempt, nothing else
+    const CurlLibrary& lib = multi.library();
     attempt.httpStatus = spec.httpStatus;
     attempt.easy = lib.easyInit();
     if (attempt.easy == nullptr) throw std::runtime_error("curl_easy_init failed");
@@ -263,7 +263,7 @@ void RealProbeRunner::release(Attempt& attempt) noexcept {
     }
     if (attempt.easy != nullptr) {
         curl_->remove(attempt.easy);  // its socket leaves the loop before curl closes it
-        curlLibrary().easyCleanup(attempt.easy);
+        curl_->library().easyCleanup(attempt.easy);
         attempt.easy = nullptr;
     }
     tcpDeadlines_.erase({attempt.deadline, attempt.id});
