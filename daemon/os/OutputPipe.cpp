@@ -25,16 +25,27 @@ OutputPipe OutputPipe::create() {
 }
 
 ReadResult readSome(int fd, std::string& out, size_t max) {
-    ReadResult result;
-    if (max == 0) return result;
     size_t old = out.size();
     out.resize(old + max);
+    ReadResult result;
+    try {
+        result = readSome(fd, out.data() + old, max);
+    } catch (...) {
+        out.resize(old);
+        throw;
+    }
+    out.resize(old + result.bytes);
+    return result;
+}
+
+ReadResult readSome(int fd, char* buf, size_t max) {
+    ReadResult result;
+    if (max == 0) return result;
     for (;;) {
-        ssize_t n = ::read(fd, out.data() + old, max);
+        ssize_t n = ::read(fd, buf, max);
         if (n < 0) {
             int e = errno;
             if (e == EINTR) continue;
-            out.resize(old);
             if (e == EAGAIN) {
                 result.wouldBlock = true;
                 return result;
@@ -42,7 +53,6 @@ ReadResult readSome(int fd, std::string& out, size_t max) {
             errno = e;
             throwErrno("read fd", std::to_string(fd));
         }
-        out.resize(old + static_cast<size_t>(n));
         result.bytes = static_cast<size_t>(n);
         result.eof = n == 0;
         return result;

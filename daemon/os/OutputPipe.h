@@ -18,7 +18,7 @@ struct OutputPipe {
 };
 
 struct ReadResult {
-    size_t bytes = 0;         // appended to `out`
+    size_t bytes = 0;         // appended to `out` (or read into `buf`)
     bool eof = false;         // every writer has closed
     bool wouldBlock = false;  // nothing more right now
 };
@@ -26,5 +26,7 @@ struct ReadResult {
 // One read(2) of at most `max` bytes, appended to `out`. EINTR is retried; other errors throw
 // std::system_error.
 ReadResult readSome(int fd, std::string& out, size_t max);
+// The same into `buf` (at most `max` bytes; `bytes` says how many): no allocation, no zero-filling.
+ReadResult readSome(int fd, char* buf, size_t max);
 
 }  // namespace sup::os

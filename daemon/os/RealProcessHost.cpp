@@ -155,15 +155,16 @@ void RealProcessHost::close(Io& io, int which) {
 bool RealProcessHost::readChunk(Token token, Io& io, int which) {
     UniqueFd& fd = which == kOut ? io.out : io.err;
     const Stream stream = which == kOut ? Stream::Out : Stream::Err;
-    std::string buf;
+    // On the stack, not in a member: delivering it may spawn, and a spawn may read another token's pipes.
+    char buf[kReadChunk];
     ReadResult r;
     try {
-        r = readSome(fd.get(), buf, kReadChunk);
+        r = readSome(fd.get(), buf, sizeof buf);
     } catch (const std::system_error& e) {
         spdlog::error("reading a child's output: {}", e.what());
         r.eof = true;
     }
-    if (!buf.empty() && events_) events_->onOutput(token, stream, buf);
+    if (r.bytes > 0 && events_) events_->onOutput(token, stream, std::string_view(buf, r.bytes));
     if (!r.eof) return !r.wouldBlock;
     close(io, which);
     if (events_) events_->onOutputClosed(token, stream);
