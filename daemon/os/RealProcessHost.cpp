@@ -124,6 +124,7 @@ ProcessHost::Spawned RealProcessHost::spawn(Token token, const SpawnRequest& req
     }
     out.pid = res.pid;
     if (res.pidfd) pidfds_[res.pid] = std::move(res.pidfd);
+    tokens_[res.pid] = token;
     Io& io = io_[token];
     if (res.execStatus) watch(token, io.execStatus, std::move(res.execStatus), kExec);
     watch(token, io.out, std::move(outPipe->readEnd), kOut);
@@ -239,8 +240,35 @@ void RealProcessHost::closeOutput(Token token) {
 
 std::vector<ReapedChild> RealProcessHost::reap() {
     auto children = reapAll();
-    for (auto& c : children) pidfds_.erase(c.pid);
+    for (auto& c : children) {
+        pidfds_.erase(c.pid);
+        auto spawned = tokens_.find(c.pid);
+        if (spawned == tokens_.end()) continue;  // an orphan re-parented to us
+        const Token token = spawned->second;
+        tokens_.erase(spawned);
+        readWhatIsLeft(token);
+    }
     return children;
+}
+
+// A reaped child has closed its ends of the pipes, so what it wrote last and the EOF are there now:
+// read them at once rather than when the loop gets to each pipe's turn (64 fds per epoll_wait). At a
+// shutdown of thousands, the loop stops at the last exit, and the pipes it had not reached yet were
+// read and closed one by one in the teardown, after everything else. A pipe that a process left
+// behind still holds gives EAGAIN here and stays watched.
+void RealProcessHost::readWhatIsLeft(Token token) {
+    flushExecStatus(token);  // the child's last word before anything it printed after exec
+    for (int which : {kOut, kErr}) {
+        std::size_t read = 0;
+        for (;;) {
+            auto it = io_.find(token);  // delivering output may spawn, and a spawn may close this token
+            if (it == io_.end()) return;
+            Io& io = it->second;
+            if (!(which == kOut ? io.out : io.err) || read >= kDrainLimit || !readChunk(token, io, which))
+                break;
+            read += kReadChunk;
+        }
+    }
 }
 
 int RealProcessHost::signal(pid_t pid, int sig) {

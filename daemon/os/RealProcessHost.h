@@ -42,6 +42,8 @@ class RealProcessHost final : public ProcessHost {
     bool readChunk(Token token, Io& io, int which);
     // Delivers one queued notify datagram; false when there is none (or no socket, or no token).
     bool deliverNotify(Token token);
+    // Once the spawn's main process is reaped: delivers what its pipes hold and closes those at EOF.
+    void readWhatIsLeft(Token token);
     void close(Io& io, int which);  // 0..2 as above, 3 the notify socket
 
     EventLoop& loop_;
@@ -49,6 +51,7 @@ class RealProcessHost final : public ProcessHost {
     Events* events_ = nullptr;
     std::unordered_map<Token, Io> io_;
     std::unordered_map<pid_t, UniqueFd> pidfds_;  // until reaped: signals cannot hit a recycled pid
+    std::unordered_map<pid_t, Token> tokens_;     // until reaped: whose pipes to read at the exit
     TimerFd timer_;
     std::optional<TimePoint> wantedTimer_, armedTimer_;
 };

@@ -62,6 +62,50 @@ TEST_F(ProcessHostTest, ClosingOutputDeliversWhatThePipeStillHolds) {
     host.closeOutput(1);  // a second close is harmless
 }
 
+// Waits until `pid` has exited, without reaping it: reap() is to find it.
+void waitUntilZombie(pid_t pid) {
+    siginfo_t info{};
+    ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT), 0);
+}
+
+// A reaped child's pipes hold what it wrote last, then EOF: reap() delivers and closes them at once,
+// so a shutdown does not leave thousands of them to the teardown, read and closed one by one after
+// the last exit (the loop reads at most 64 fds per turn and stops at the last exit).
+TEST_F(ProcessHostTest, ReapingDeliversWhatTheChildWroteLastAndClosesItsPipes) {
+    auto spawned = host.spawn(6, shell("echo OUT; echo ERR >&2"), true, false);
+    ASSERT_FALSE(spawned.error) << spawned.error->describe();
+    waitUntilZombie(spawned.pid);
+    EXPECT_EQ(events.out, "") << "nothing read yet: the loop did not run";
+    std::vector<ReapedChild> reaped;
+    for (auto until = std::chrono::steady_clock::now() + 10s;
+         reaped.empty() && std::chrono::steady_clock::now() < until;)
+        reaped = host.reap();
+    ASSERT_EQ(reaped.size(), 1u);
+    EXPECT_EQ(reaped[0].pid, spawned.pid);
+    EXPECT_EQ(events.out, "OUT\nERR\n");
+    EXPECT_EQ(events.closed, 2) << "both pipes were at EOF";
+    EXPECT_EQ(events.execReports, 1) << "the exec status comes before the output";
+    host.closeOutput(6);
+    EXPECT_EQ(events.closed, 2) << "nothing was left to close";
+}
+
+// What the child left behind may still hold a pipe: reaping reads what is there and does not wait.
+TEST_F(ProcessHostTest, ReapingLeavesAPipeThatALeftoverStillHolds) {
+    auto spawned = host.spawn(7, shell("sleep 6307 & echo hi"), false, false);
+    ASSERT_FALSE(spawned.error) << spawned.error->describe();
+    waitUntilZombie(spawned.pid);
+    std::vector<ReapedChild> reaped;
+    for (auto until = std::chrono::steady_clock::now() + 10s;
+         reaped.empty() && std::chrono::steady_clock::now() < until;)
+        reaped = host.reap();
+    ASSERT_EQ(reaped.size(), 1u);
+    EXPECT_EQ(events.out, "hi\n");
+    EXPECT_EQ(events.closed, 0) << "the sleep still holds the write end";
+    EXPECT_EQ(host.signalGroup(spawned.pid, SIGKILL), 0);
+    host.closeOutput(7);
+    EXPECT_EQ(events.closed, 1);
+}
+
 TEST_F(ProcessHostTest, ExecFailureIsReportedOnceAndFlushedBeforeTheExit) {
     SpawnRequest req;
     req.argv = {"/nonexistent/program"};
