@@ -55,8 +55,11 @@ BusService::BusService(os::EventLoop& loop, Control& control, BusOptions options
 }
 
 BusService::~BusService() {
-    // The last turn's changes (a shutdown's final STOPPED counts), which no next turn will send.
-    if (!disconnected_ && manager_) flushManagerProperties();
+    // The last turn's changes (a shutdown's final STOPPED states and counts), which no next turn will send.
+    if (!disconnected_ && manager_) {
+        flushProcessProperties();
+        flushManagerProperties();
+    }
     *hookTarget_ = nullptr;
     if (observing_) control_.removeObserver(this);
     loop_.remove(reconnectTimer_.fd());
@@ -179,8 +182,13 @@ void BusService::flushManagerProperties() {
     publish("the process counts", [&] { manager_->propertiesChanged(changed); });
 }
 
+void BusService::flushProcessProperties() {
+    publish("the state of processes", [&] { processes_->flush(); });
+}
+
 int BusService::prepare() {
     if (disconnected_) return -1;
+    flushProcessProperties();
     flushManagerProperties();
     drain();
     if (disconnected_) return -1;

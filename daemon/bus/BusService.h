@@ -82,6 +82,9 @@ class BusService final : public ControlObserver {
     // turns, and a PropertiesChanged each was a third of the daemon's D-Bus signals.
     void managerPropertiesMoved(std::initializer_list<const char*> names);
     void flushManagerProperties();
+    // Each instance's PropertiesChanged likewise: at most one per object per turn, with the values the
+    // turn ended with (ProcessObjects::update).
+    void flushProcessProperties();
     // Before every epoll_wait: run what sd-bus has queued, then tell epoll what sd-bus waits for.
     int prepare();
     void drain();

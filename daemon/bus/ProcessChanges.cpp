@@ -1,5 +1,7 @@
 #include "bus/ProcessChanges.h"
 
+#include <iterator>
+
 namespace sup::bus {
 
 SignalledValues SignalledValues::of(const ProcessInfo& info) {
@@ -24,29 +26,38 @@ SignalledValues SignalledValues::of(const ProcessInfo& info) {
     return v;
 }
 
+std::uint32_t changedMask(const SignalledValues& a, const SignalledValues& b) {
+    // In the order of kSignalledProperties. Requires, Wants, After, RequiredBy and NotifyStatus are
+    // documented as not signalled.
+    const bool differs[] = {a.state != b.state,
+                            a.pid != b.pid,
+                            a.restarts != b.restarts,
+                            a.exitStatus != b.exitStatus,
+                            a.lastExit != b.lastExit,
+                            a.spawnError != b.spawnError,
+                            a.reason != b.reason,
+                            a.startedAtUsec != b.startedAtUsec,
+                            a.stateSinceUsec != b.stateSinceUsec,
+                            a.nextStartUsec != b.nextStartUsec,
+                            a.cpuUsec != b.cpuUsec,
+                            a.maxRssKiB != b.maxRssKiB,
+                            a.command != b.command,
+                            a.sourceFile != b.sourceFile,
+                            a.sourceLine != b.sourceLine,
+                            a.priority != b.priority,
+                            a.readyState != b.readyState};
+    static_assert(std::size(differs) == kSignalledProperties.size());
+    std::uint32_t mask = 0;
+    for (std::size_t i = 0; i < std::size(differs); ++i)
+        if (differs[i]) mask |= std::uint32_t{1} << i;
+    return mask;
+}
+
 std::vector<std::string> changedProperties(const SignalledValues& a, const SignalledValues& b) {
+    const std::uint32_t mask = changedMask(a, b);
     std::vector<std::string> out;
-    auto check = [&](bool differs, const char* property) {
-        if (differs) out.emplace_back(property);
-    };
-    check(a.state != b.state, "State");
-    check(a.pid != b.pid, "Pid");
-    check(a.restarts != b.restarts, "Restarts");
-    check(a.exitStatus != b.exitStatus, "ExitStatus");
-    check(a.lastExit != b.lastExit, "LastExit");
-    check(a.spawnError != b.spawnError, "SpawnError");
-    check(a.reason != b.reason, "Reason");
-    check(a.startedAtUsec != b.startedAtUsec, "StartedAt");
-    check(a.stateSinceUsec != b.stateSinceUsec, "StateSince");
-    check(a.nextStartUsec != b.nextStartUsec, "NextStart");
-    check(a.cpuUsec != b.cpuUsec, "CpuUsec");
-    check(a.maxRssKiB != b.maxRssKiB, "MaxRssKiB");
-    check(a.command != b.command, "Command");
-    check(a.sourceFile != b.sourceFile, "SourceFile");
-    check(a.sourceLine != b.sourceLine, "SourceLine");
-    check(a.priority != b.priority, "Priority");
-    // Requires, Wants, After, RequiredBy and NotifyStatus are documented as not signalled.
-    check(a.readyState != b.readyState, "ReadyState");
+    for (std::size_t i = 0; i < kSignalledProperties.size(); ++i)
+        if (mask & (std::uint32_t{1} << i)) out.emplace_back(kSignalledProperties[i]);
     return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,6 +38,15 @@ struct SignalledValues {
     static SignalledValues of(const ProcessInfo& info);
 };
 
+// The signalled properties of Process1, in the order PropertiesChanged lists them. Bit i of a mask
+// below stands for kSignalledProperties[i].
+inline constexpr std::array<const char*, 17> kSignalledProperties = {
+    "State",   "Pid",        "Restarts",   "ExitStatus", "LastExit",  "SpawnError",
+    "Reason",  "StartedAt",  "StateSince", "NextStart",  "CpuUsec",   "MaxRssKiB",
+    "Command", "SourceFile", "SourceLine", "Priority",   "ReadyState"};
+
+// Which signalled properties differ between two snapshots, as a mask.
+std::uint32_t changedMask(const SignalledValues& before, const SignalledValues& after);
 // The property names (of Process1) whose values differ between two snapshots.
 std::vector<std::string> changedProperties(const SignalledValues& before, const SignalledValues& after);
 std::vector<std::string> changedProperties(const ProcessInfo& before, const ProcessInfo& after);

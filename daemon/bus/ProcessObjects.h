@@ -23,10 +23,12 @@
 #include <systemd/sd-bus.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bus/Authorizer.h"
 #include "bus/ProcessChanges.h"
@@ -56,13 +58,19 @@ class ProcessObjects {
     void announce(const std::string& name);
     // ObjectManager.InterfacesRemoved, then the path is gone. No-op for an unknown name.
     void remove(const std::string& name);
-    // PropertiesChanged for the signalled properties whose values moved since the last one.
+    // Notes the instance's new values; flush() signals them. Like systemd's D-Bus queue of units, the
+    // changes of one turn of the loop make one PropertiesChanged per object, with the values the
+    // turn ended with (ProcessStateChanged, on the manager, still reports every transition).
     void update(const ProcessInfo& info);
+    // PropertiesChanged for each object whose signalled values moved since its last one. Every
+    // object is flushed even when one fails; the first failure is then thrown.
+    void flush();
 
   private:
     struct Instance {
         ProcessObjects* owner;
-        SignalledValues published;  // what the last PropertiesChanged (or the registration) published
+        SignalledValues values;         // the latest values the supervisor reported
+        std::uint32_t unsignalled = 0;  // which of them moved since the last PropertiesChanged (a mask)
     };
     using Instances = std::map<std::string, Instance>;
 
@@ -80,11 +88,17 @@ class ProcessObjects {
     Reading& reading(sd_bus* bus, const std::string& name);
     void forgetReading();
     void emit(int rc, const char* what, const std::string& name) const;
+    // Signals the instance's unsignalled changes, if any.
+    void flushOne(Instances::value_type& entry);
+    void emitPropertiesChanged(const std::string& name, const SignalledValues& values, std::uint32_t changed);
 
     Control& control_;
     const Authorizer& authorizer_;
     sd_bus* bus_;
     Instances instances_;
+    // The instances with unsignalled changes, in the order they first moved this turn. A name may be
+    // listed twice (removed and added again) or be gone: flushOne skips what has nothing to send.
+    std::vector<std::string> pending_;
     std::unique_ptr<Reading> reading_;
     // Declared last, destroyed first: no callback runs once the rest is gone.
     Slot vtableSlot_;

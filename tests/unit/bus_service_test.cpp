@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -121,6 +122,44 @@ class ProcessClient final
     }
 
     Seen& seen_;
+};
+
+// The value of a signalled property as text, whatever its D-Bus type.
+std::string variantText(const sdbus::Variant& value) {
+    const std::string type = value.peekValueType();
+    if (type == "s") return "s:" + value.get<std::string>();
+    if (type == "u") return "u:" + std::to_string(value.get<uint32_t>());
+    if (type == "i") return "i:" + std::to_string(value.get<int32_t>());
+    if (type == "x") return "x:" + std::to_string(value.get<int64_t>());
+    if (type == "t") return "t:" + std::to_string(value.get<uint64_t>());
+    return type + ":?";
+}
+
+// Every PropertiesChanged of one object, each as "Name=type:value" lines.
+class ChangeRecorder final : public sdbus::ProxyInterfaces<sdbus::Properties_proxy> {
+  public:
+    explicit ChangeRecorder(const std::string& path)
+        : ProxyInterfaces(sdbus::createSystemBusConnection(), "io.supervisord", path) {
+        registerProxy();
+    }
+    ~ChangeRecorder() { unregisterProxy(); }
+
+    std::vector<std::map<std::string, std::string>> signals() const {
+        std::lock_guard lock(m_);
+        return signals_;
+    }
+
+  private:
+    void onPropertiesChanged(const std::string&, const std::map<std::string, sdbus::Variant>& changed,
+                             const std::vector<std::string>&) override {
+        std::map<std::string, std::string> values;
+        for (auto& [key, value] : changed) values[key] = variantText(value);
+        std::lock_guard lock(m_);
+        signals_.push_back(std::move(values));
+    }
+
+    mutable std::mutex m_;
+    std::vector<std::map<std::string, std::string>> signals_;
 };
 
 class BusServiceTest : public ::testing::Test {
@@ -573,6 +612,75 @@ TEST_F(BusServiceTest, TheCountsAreSignalledOncePerTurnOfTheLoop) {
         loop, [] { return false; }, 200ms);  // whatever else would come
     EXPECT_EQ(seen.count("manager changed io.supervisord.Manager1.StateCounts"), 1) << seen.all();
     EXPECT_TRUE(seen.has("state db FATAL->STARTING pid 778 start requested")) << seen.all();
+}
+
+// Like systemd's D-Bus queue: the changes of one object within one turn of the loop make one
+// PropertiesChanged with the values the turn ended with, while ProcessStateChanged reports each
+// transition.
+TEST_F(BusServiceTest, AnObjectsChangesWithinOneTurnMakeOnePropertiesChanged) {
+    ChangeRecorder web1("/io/supervisord/process/web_401");
+    control.transition("web@1", ProcessState::Starting, 777, "start requested");
+    control.transition("web@1", ProcessState::Running, 777, "up for start_seconds");
+    EXPECT_TRUE(pumpUntil(loop, [&] {
+        return seen.has("state web@1 STARTING->RUNNING pid 777 up for start_seconds") &&
+               !web1.signals().empty();
+    })) << seen.all();
+    pumpUntil(
+        loop, [] { return false; }, 200ms);  // whatever else would come
+    EXPECT_TRUE(seen.has("state web@1 STOPPED->STARTING pid 777 start requested")) << seen.all();
+    const auto signals = web1.signals();
+    ASSERT_EQ(signals.size(), 1u);
+    EXPECT_EQ(signals[0].at("State"), "s:RUNNING");
+    EXPECT_EQ(signals[0].at("Pid"), "u:777");
+    EXPECT_EQ(signals[0].at("Reason"), "s:up for start_seconds");
+
+    control.transition("web@1", ProcessState::Stopping, 777, "stop requested");  // the next turn: a new one
+    EXPECT_TRUE(pumpUntil(loop, [&] { return web1.signals().size() == 2; }));
+    EXPECT_EQ(web1.signals()[1].at("State"), "s:STOPPING");
+    EXPECT_EQ(web1.signals()[1].count("Pid"), 0u) << "only what moved";
+}
+
+// PropertiesChanged is built from the values the supervisor reported, not by the getters: each
+// value it carries must be what Get answers, in the same D-Bus type.
+TEST_F(BusServiceTest, PropertiesChangedCarriesWhatTheGettersServe) {
+    ChangeRecorder web1("/io/supervisord/process/web_401");
+    ProcessInfo& info = control.processes[1];
+    ASSERT_EQ(info.name, "web@1");
+    info.restarts = 4;
+    info.exitStatus = 143;
+    info.lastExit = "killed by SIGTERM";
+    info.spawnError = "fork: EAGAIN \xff";  // not UTF-8: repaired in both
+    info.startedAtUsec = 1700000000000001;
+    info.stateSinceUsec = 1700000000000002;
+    info.nextStartUsec = 1700000000000003;
+    info.cpuUsec = 12345;
+    info.maxRssKiB = 2048;
+    info.command = "/bin/web --port 80";
+    info.sourceFile = "/etc/supervisord/other.yaml";
+    info.sourceLine = 17;
+    info.priority = -5;
+    info.readyState = "waiting";
+    control.transition("web@1", ProcessState::Running, 4343, "up for start_seconds");
+    ASSERT_TRUE(pumpUntil(loop, [&] { return !web1.signals().empty(); }));
+    const auto changed = web1.signals()[0];
+    EXPECT_EQ(changed.size(), 17u) << "every signalled property moved";
+    const auto all = callPumping(loop, [&] { return web1.GetAll(kProcess1); });
+    for (const auto& [name, value] : changed) {
+        ASSERT_TRUE(all.count(name)) << name;
+        EXPECT_EQ(value, variantText(all.at(name))) << name;
+    }
+}
+
+// A removed object's last state is signalled before it goes, even when both happen in one turn.
+TEST_F(BusServiceTest, ARemovedObjectsLastChangeIsSignalledFirst) {
+    ChangeRecorder web1("/io/supervisord/process/web_401");
+    control.transition("web@1", ProcessState::Starting, 777, "start requested");
+    control.remove("web@1");
+    EXPECT_TRUE(pumpUntil(loop, [&] { return seen.has("removed /io/supervisord/process/web_401 Process1"); }))
+        << seen.all();
+    EXPECT_TRUE(pumpUntil(loop, [&] { return !web1.signals().empty(); }));
+    ASSERT_EQ(web1.signals().size(), 1u);
+    EXPECT_EQ(web1.signals()[0].at("State"), "s:STARTING");
 }
 
 TEST_F(BusServiceTest, ObjectManagerAnnouncesAddedAndRemovedProcesses) {
