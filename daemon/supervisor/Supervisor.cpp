@@ -393,9 +393,9 @@ void Supervisor::spawn(Instance& inst) {
             forkPressure_.clear();
         }
     }
-    if (!lastLimitsCheck_ || now - *lastLimitsCheck_ >= kLimitsCheckInterval) {
-        lastLimitsCheck_ = now;
-        (void)limits();  // logs threshold crossings
+    if (!limitsCheckDue_ && (!lastLimitsCheck_ || now - *lastLimitsCheck_ >= kLimitsCheckInterval)) {
+        limitsCheckDue_ = true;  // onTimer() reads them, once this turn's work (and READY=1) is done
+        armTimer();
     }
     inst.pid = res.pid;
     inst.pgid = res.pid;  // the child called setsid(): its pid is its process group
@@ -555,6 +555,7 @@ void Supervisor::armTimer() {
     };
     if (!deadlines_.empty()) consider(deadlines_.begin()->first);
     consider(orphanDeadline_);
+    if (limitsCheckDue_) consider(clock_.now());
     host_.armTimer(earliest);
 }
 
@@ -578,6 +579,11 @@ void Supervisor::onTimer() {
     }
     admitFromGate();
     if (orphanDeadline_ && *orphanDeadline_ <= now) advanceShutdown();
+    if (limitsCheckDue_) {
+        limitsCheckDue_ = false;
+        lastLimitsCheck_ = now;
+        (void)limits();  // logs threshold crossings
+    }
     armTimer();
 }
 

@@ -245,9 +245,12 @@ class Supervisor final : public Control, private os::ProcessHost::Events, privat
     std::string forkPressure_;  // the diagnosis of the current fork-pressure episode
     TimePoint pressureSince_{};
     // Threshold warnings: the limits are read when something happens (a spawn, at most every
-    // kLimitsCheckInterval, or `supctl limits`), never on a timer, so an idle daemon reads nothing.
+    // kLimitsCheckInterval, or `supctl limits`), never on an idle timer, so an idle daemon reads nothing.
+    // A spawn only schedules the read, for the next turn of the loop: it scans /proc (about 15 us per
+    // process on the host, 16 ms with 1,000 of them), and READY=1 or a D-Bus caller must not wait for it.
     mutable LimitsWatch limitsWatch_;
     std::optional<TimePoint> lastLimitsCheck_;
+    bool limitsCheckDue_ = false;
     FileRegistry files_;
     OomKillWatch oomKills_;  // the memory cgroup's OOM-kill counter, read at start and at SIGKILL exits
     DaemonState daemonState_ = DaemonState::Starting;
