@@ -2,6 +2,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <type_traits>
@@ -13,6 +14,7 @@
 #include "Utf8.h"
 #include "bus/BusNames.h"
 #include "bus/BusText.h"
+#include "bus/RawAppend.h"
 #include "bus/RawBus.h"
 
 namespace sup::bus {
@@ -59,55 +61,22 @@ sdbus::Variant variantOf(const T& value) {
         return sdbus::Variant(value);
 }
 
-// The raw encoding: sd-bus calls with constant signatures, and text copied only when it needs repair.
 void check(int r, const char* what) {
     if (r < 0) throw sdbus::createError(-r, std::string("Failed to append a process's ") + what);
 }
 
-void appendText(sd_bus_message* m, char type, const std::string& text) {
-    if (utf8::isValid(text))
-        check(sd_bus_message_append_basic(m, type, text.c_str()), "text");
-    else
-        check(sd_bus_message_append_basic(m, type, busText(text).c_str()), "text");
-}
-
-const char* signatureOf(const std::string&) {
-    return "s";
-}
-const char* signatureOf(const sdbus::ObjectPath&) {
-    return "o";
-}
-const char* signatureOf(const std::vector<std::string>&) {
-    return "as";
-}
-const char* signatureOf(std::uint32_t) {
-    return "u";
-}
-const char* signatureOf(std::int32_t) {
-    return "i";
-}
-const char* signatureOf(std::int64_t) {
-    return "x";
-}
-const char* signatureOf(std::uint64_t) {
-    return "t";
-}
-
-void appendValue(sd_bus_message* m, const std::string& text) {
-    appendText(m, SD_BUS_TYPE_STRING, text);
-}
-void appendValue(sd_bus_message* m, const sdbus::ObjectPath& path) {
-    check(sd_bus_message_append_basic(m, SD_BUS_TYPE_OBJECT_PATH, path.c_str()), "object path");
-}
-void appendValue(sd_bus_message* m, const std::vector<std::string>& texts) {
-    check(sd_bus_message_open_container(m, SD_BUS_TYPE_ARRAY, "s"), "list");
-    for (const auto& text : texts) appendText(m, SD_BUS_TYPE_STRING, text);
-    check(sd_bus_message_close_container(m), "list");
-}
-template <typename Integer>
-void appendValue(sd_bus_message* m, Integer number) {
-    static_assert(std::is_integral_v<Integer>);
-    check(sd_bus_message_append_basic(m, *signatureOf(number), &number), "number");
+// One field into the message; text is copied only when it needs repair.
+template <typename T>
+void appendField(sd_bus_message* m, const T& value) {
+    if constexpr (std::is_same_v<T, std::string>) {
+        check(utf8::isValid(value) ? appendValue(m, value) : appendValue(m, busText(value)), "text");
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+        const bool valid =
+            std::all_of(value.begin(), value.end(), [](const auto& t) { return utf8::isValid(t); });
+        check(valid ? appendValue(m, value) : appendValue(m, busText(value)), "list");
+    } else {
+        check(appendValue(m, value), "value");
+    }
 }
 
 }  // namespace
@@ -124,8 +93,10 @@ void appendProcessDict(sdbus::Message& msg, const ProcessInfo& info) {
     forEachField(info, [&](const char* key, const auto& value) {
         check(sd_bus_message_open_container(m, SD_BUS_TYPE_DICT_ENTRY, "sv"), "entry");
         check(sd_bus_message_append_basic(m, SD_BUS_TYPE_STRING, key), "key");
-        check(sd_bus_message_open_container(m, SD_BUS_TYPE_VARIANT, signatureOf(value)), "value");
-        appendValue(m, value);
+        check(sd_bus_message_open_container(m, SD_BUS_TYPE_VARIANT,
+                                            signatureOf<std::decay_t<decltype(value)>>()),
+              "value");
+        appendField(m, value);
         check(sd_bus_message_close_container(m), "value");
         check(sd_bus_message_close_container(m), "entry");
     });
@@ -135,7 +106,9 @@ void appendProcessDict(sdbus::Message& msg, const ProcessInfo& info) {
 const std::string& processRowContents() {
     static const std::string contents = [] {
         std::string signature;
-        forEachField(ProcessInfo{}, [&](const char*, const auto& value) { signature += signatureOf(value); });
+        forEachField(ProcessInfo{}, [&](const char*, const auto& value) {
+            signature += signatureOf<std::decay_t<decltype(value)>>();
+        });
         return signature + "a{sv}";
     }();
     return contents;
@@ -144,7 +117,7 @@ const std::string& processRowContents() {
 void appendProcessRow(sdbus::Message& msg, const ProcessInfo& info) {
     sd_bus_message* m = rawMessageOf(msg);
     check(sd_bus_message_open_container(m, SD_BUS_TYPE_STRUCT, processRowContents().c_str()), "row");
-    forEachField(info, [&](const char*, const auto& value) { appendValue(m, value); });
+    forEachField(info, [&](const char*, const auto& value) { appendField(m, value); });
     check(sd_bus_message_open_container(m, SD_BUS_TYPE_ARRAY, "{sv}"), "later keys");
     check(sd_bus_message_close_container(m), "later keys");
     check(sd_bus_message_close_container(m), "row");

@@ -8,7 +8,6 @@
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -19,6 +18,7 @@
 #include "bus/BusNames.h"
 #include "bus/BusText.h"
 #include "bus/DefinitionValues.h"
+#include "bus/RawAppend.h"
 #include "bus/RawBus.h"
 
 namespace sup::bus {
@@ -26,37 +26,6 @@ namespace sup::bus {
 namespace {
 
 constexpr const char* kInterface = "io.supervisord.Process1";
-
-// One property value into a reply, as sdbus-c++ serialized the same C++ type.
-template <typename T>
-int appendValue(sd_bus_message* reply, const T& value) {
-    if constexpr (std::is_same_v<T, std::string>) {
-        return ::sd_bus_message_append_basic(reply, SD_BUS_TYPE_STRING, value.c_str());
-    } else if constexpr (std::is_same_v<T, bool>) {
-        const int flag = value ? 1 : 0;
-        return ::sd_bus_message_append_basic(reply, SD_BUS_TYPE_BOOLEAN, &flag);
-    } else if constexpr (std::is_same_v<T, std::int32_t>) {
-        return ::sd_bus_message_append_basic(reply, SD_BUS_TYPE_INT32, &value);
-    } else if constexpr (std::is_same_v<T, std::uint32_t>) {
-        return ::sd_bus_message_append_basic(reply, SD_BUS_TYPE_UINT32, &value);
-    } else if constexpr (std::is_same_v<T, std::int64_t>) {
-        return ::sd_bus_message_append_basic(reply, SD_BUS_TYPE_INT64, &value);
-    } else if constexpr (std::is_same_v<T, std::uint64_t>) {
-        return ::sd_bus_message_append_basic(reply, SD_BUS_TYPE_UINT64, &value);
-    } else if constexpr (std::is_same_v<T, std::vector<std::int32_t>>) {
-        return ::sd_bus_message_append_array(reply, SD_BUS_TYPE_INT32, value.data(),
-                                             value.size() * sizeof(std::int32_t));
-    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
-        int rc = ::sd_bus_message_open_container(reply, SD_BUS_TYPE_ARRAY, "s");
-        for (const auto& item : value) {
-            if (rc < 0) return rc;
-            rc = ::sd_bus_message_append_basic(reply, SD_BUS_TYPE_STRING, item.c_str());
-        }
-        return rc < 0 ? rc : ::sd_bus_message_close_container(reply);
-    } else {
-        static_assert(sizeof(T) == 0, "no D-Bus type for this property value");
-    }
-}
 
 std::uint32_t pidValue(pid_t pid) {
     return static_cast<std::uint32_t>(pid > 0 ? pid : 0);
