@@ -18,6 +18,8 @@ class LimitsWatch {
     };
     // Pointers refer into `report`; use them before the report goes away.
     Changes update(const LimitsReport& report);
+    // Whether some dimension was over the threshold at the last update (its clearing is still to see).
+    bool anyOver() const { return !over_.empty(); }
 
   private:
     std::set<std::string> over_;

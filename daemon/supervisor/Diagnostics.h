@@ -21,6 +21,11 @@ class Diagnostics {
     // One line naming the binding limit: "EAGAIN, pids cgroup 64/64 (pids.max); top: sleep 60".
     virtual std::string forkFailure(int err, std::optional<uid_t> serviceUid) = 0;
     virtual LimitsReport limits(unsigned warnPercent, const std::vector<uid_t>& serviceUids) = 0;
+    // True only when a cheap reading proves that limits() would find every dimension under
+    // warnPercent, so the threshold check can skip the full reading. False means "read them".
+    virtual bool limitsCertainlyUnder(unsigned /*warnPercent*/, const std::vector<uid_t>& /*serviceUids*/) {
+        return false;
+    }
     virtual std::vector<DoctorFinding> doctor(pid_t pid) = 0;
     // The OOM-kill counter of the daemon's memory cgroup (every service runs in it); nullopt when
     // unknown (no memory controller, not readable, or a test double).

@@ -7,6 +7,7 @@
 #include "os/limits/OomKills.h"
 #include "os/limits/ProcTable.h"
 #include "os/limits/ProcessDoctor.h"
+#include "os/limits/ThresholdBound.h"
 
 namespace sup {
 
@@ -26,6 +27,10 @@ std::string LimitsDiagnostics::forkFailure(int err, std::optional<uid_t> service
 
 LimitsReport LimitsDiagnostics::limits(unsigned warnPercent, const std::vector<uid_t>& serviceUids) {
     return os::limits::probeLimits(fs_, {self_, warnPercent, serviceUids});
+}
+
+bool LimitsDiagnostics::limitsCertainlyUnder(unsigned warnPercent, const std::vector<uid_t>& serviceUids) {
+    return os::limits::certainlyUnderThreshold(fs_, {self_, warnPercent, serviceUids});
 }
 
 std::vector<DoctorFinding> LimitsDiagnostics::doctor(pid_t pid) {

@@ -25,6 +25,8 @@ class LimitsDiagnostics final : public Diagnostics {
     // Scans /proc once per call: meant for once per failure episode, not per retry.
     std::string forkFailure(int err, std::optional<uid_t> serviceUid) override;
     LimitsReport limits(unsigned warnPercent, const std::vector<uid_t>& serviceUids) override;
+    // No /proc scan: /proc/loadavg, the pids cgroup files and the daemon's own /proc entries.
+    bool limitsCertainlyUnder(unsigned warnPercent, const std::vector<uid_t>& serviceUids) override;
     std::vector<DoctorFinding> doctor(pid_t pid) override;
     std::optional<std::uint64_t> oomKills() override;
 

@@ -582,7 +582,7 @@ void Supervisor::onTimer() {
     if (limitsCheckDue_) {
         limitsCheckDue_ = false;
         lastLimitsCheck_ = now;
-        (void)limits();  // logs threshold crossings
+        checkLimitThresholds();
     }
     armTimer();
 }

@@ -214,6 +214,9 @@ class Supervisor final : public Control, private os::ProcessHost::Events, privat
     os::SpawnRequest spawnRequest(const Instance& inst, const std::vector<std::string>& argv) const;
     ProcessInfo infoOf(const Instance& inst) const;
     void reportLimitChanges(const LimitsReport& report) const;
+    // The threshold check after spawns: logs crossings, reading the limits only when it must.
+    void checkLimitThresholds() const;
+    std::vector<uid_t> serviceUids() const;  // the distinct `user:` uids of the instances
 
     // os::ProcessHost::Events
     void onOutput(os::ProcessHost::Token token, os::Stream stream, std::string_view data) override;
@@ -248,6 +251,8 @@ class Supervisor final : public Control, private os::ProcessHost::Events, privat
     // kLimitsCheckInterval, or `supctl limits`), never on an idle timer, so an idle daemon reads nothing.
     // A spawn only schedules the read, for the next turn of the loop: it scans /proc (about 15 us per
     // process on the host, 16 ms with 1,000 of them), and READY=1 or a D-Bus caller must not wait for it.
+    // Even then, the scan runs only when a cheap bound cannot rule out every crossing
+    // (checkLimitThresholds).
     mutable LimitsWatch limitsWatch_;
     std::optional<TimePoint> lastLimitsCheck_;
     bool limitsCheckDue_ = false;

@@ -216,13 +216,25 @@ std::vector<DoctorFinding> Supervisor::doctor(const std::string& name) const {
     return findings;
 }
 
-LimitsReport Supervisor::limits() const {
+std::vector<uid_t> Supervisor::serviceUids() const {
     std::set<uid_t> uids;
     for (auto& [name, inst] : instances_)
         if (inst->machine.spec().uid) uids.insert(*inst->machine.spec().uid);
-    auto report = diagnostics_.limits(settings_.limitWarnPercent, {uids.begin(), uids.end()});
+    return {uids.begin(), uids.end()};
+}
+
+LimitsReport Supervisor::limits() const {
+    auto report = diagnostics_.limits(settings_.limitWarnPercent, serviceUids());
     reportLimitChanges(report);
     return report;
+}
+
+void Supervisor::checkLimitThresholds() const {
+    // A dimension already over the threshold must be read exactly, to see it clear and say so.
+    const auto uids = serviceUids();
+    if (!limitsWatch_.anyOver() && diagnostics_.limitsCertainlyUnder(settings_.limitWarnPercent, uids))
+        return;
+    reportLimitChanges(diagnostics_.limits(settings_.limitWarnPercent, uids));
 }
 
 void Supervisor::reportLimitChanges(const LimitsReport& report) const {

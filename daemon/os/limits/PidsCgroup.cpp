@@ -208,7 +208,8 @@ std::optional<CgroupLocation> locateControllerCgroup(const FsRoot& fs, pid_t pid
     return std::nullopt;
 }
 
-std::optional<LimitDimension> probePidsCgroup(const FsRoot& fs, pid_t self, const ProcessTable& table) {
+std::optional<LimitDimension> probePidsCgroup(const FsRoot& fs, pid_t self, const ProcessTable& table,
+                                              PidsConsumers consumers) {
     auto loc = locatePidsCgroup(fs, self);
     if (!loc) return std::nullopt;
 
@@ -248,7 +249,7 @@ std::optional<LimitDimension> probePidsCgroup(const FsRoot& fs, pid_t self, cons
     // cgroup whose limit refused it; the largest count between the two is the best single number.
     const std::size_t last = binding ? static_cast<std::size_t>(binding - levels.data()) : 0;
     for (std::size_t i = 0; i <= last; ++i) d.hitCount = std::max(d.hitCount, levels[i].events);
-    d.top = subtreeConsumers(fs, *loc, shown.path, table);
+    if (consumers == PidsConsumers::List) d.top = subtreeConsumers(fs, *loc, shown.path, table);
 
     std::string unit = systemdUnitOf(shown.path);
     if (!binding && loc->path == "/")

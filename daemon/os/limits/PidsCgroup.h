@@ -43,8 +43,11 @@ std::optional<CgroupLocation> locateControllerCgroup(const FsRoot& fs, pid_t pid
 // pids.max leaves the least room (pids.current counts the whole subtree, so any ancestor can be the
 // one that refuses), with its pids.events "max" count and top commands in its subtree. Without any
 // pids.max on that path the dimension is there with limit 0 (unlimited). nullopt when the daemon is
-// in no pids hierarchy.
-std::optional<LimitDimension> probePidsCgroup(const FsRoot& fs, pid_t self, const ProcessTable& table);
+// in no pids hierarchy. With PidsConsumers::Skip the top commands are left empty (they need a /proc
+// scan in `table`, and walking the subtree's cgroup.procs).
+enum class PidsConsumers { List, Skip };
+std::optional<LimitDimension> probePidsCgroup(const FsRoot& fs, pid_t self, const ProcessTable& table,
+                                              PidsConsumers consumers = PidsConsumers::List);
 
 // "supervisord.service" for "/system.slice/supervisord.service"; "" when the last component is not
 // a systemd unit.

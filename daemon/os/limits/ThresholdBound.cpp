@@ -1,0 +1,74 @@
+#include "os/limits/ThresholdBound.h"
+
+#include <unistd.h>
+
+#include <string>
+
+#include "os/limits/Percent.h"
+#include "os/limits/PidsCgroup.h"
+#include "os/limits/ProcLimits.h"
+#include "os/limits/ProcTable.h"
+#include "os/limits/RlimitDimensions.h"
+
+namespace sup::os::limits {
+namespace {
+
+// As LimitsWatch decides "over": a known limit, and a percentage at or above the threshold.
+bool reaches(std::uint64_t used, std::uint64_t limit, unsigned warnPercent) {
+    return limit != 0 && limit != kUnlimited && percentOf(used, limit) >= warnPercent;
+}
+
+std::optional<uid_t> ownUid(const FsRoot& fs, pid_t self) {
+    if (auto status = fs.read("proc/" + std::to_string(self) + "/status"))
+        if (auto entry = parseStatus(self, *status)) return entry->realUid;
+    if (fs.isHostRoot() && self == ::getpid()) return ::getuid();
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> parseLoadavgTasks(std::string_view text) {
+    for (int field = 0; field < 3; ++field) {
+        auto space = text.find(' ');
+        if (space == std::string_view::npos) return std::nullopt;
+        text.remove_prefix(space + 1);
+    }
+    auto slash = text.find('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    text.remove_prefix(slash + 1);
+    return parseU64(text.substr(0, text.find(' ')));
+}
+
+bool certainlyUnderThreshold(const FsRoot& fs, const ProbeRequest& request) {
+    const auto loadavg = fs.read("proc/loadavg");
+    const auto tasks = loadavg ? parseLoadavgTasks(*loadavg) : std::nullopt;
+    if (!tasks) return false;
+    const unsigned warn = request.warnPercent;
+
+    // The hierarchy root has no pids.current; the probe then counts every task, which `tasks` bounds.
+    ProcessTable noScan;
+    noScan.totalThreads = *tasks;
+    if (auto d = probePidsCgroup(fs, request.self, noScan, PidsConsumers::Skip);
+        d && reaches(d->used, d->limit, warn))
+        return false;
+
+    const auto rlimits = readProcessRlimits(fs, request.self);
+    if (rlimits.nproc) {
+        const auto own = ownUid(fs, request.self);
+        if (!own) return false;
+        bool anyUser = *own != 0;  // uid 0 is exempt, as probeNproc reports it
+        for (uid_t uid : request.serviceUids) anyUser = anyUser || uid != 0;
+        if (anyUser && reaches(*tasks, rlimits.nproc->soft, warn)) return false;
+    }
+
+    for (const char* file : {"proc/sys/kernel/threads-max", "proc/sys/kernel/pid_max"}) {
+        const auto text = fs.read(file);
+        const auto limit = text ? parseU64(*text) : std::nullopt;
+        if (limit && reaches(*tasks, *limit, warn)) return false;
+    }
+
+    const auto fds = probeNofile(fs, request.self, rlimits.nofile, std::string());
+    return !reaches(fds.used, fds.limit, warn);
+}
+
+}  // namespace sup::os::limits
