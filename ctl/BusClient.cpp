@@ -2,8 +2,10 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
+#include <set>
 #include <system_error>
 
 #include <sdbus-c++/sdbus-c++.h>
@@ -30,6 +32,14 @@ void take(const Dict& dict, const char* key, T& out) {
     } catch (const sdbus::Error&) {
     }
 }
+
+constexpr const char* kUnknownMethod = "org.freedesktop.DBus.Error.UnknownMethod";
+
+// Up to this many instances, getProcesses() asks for each by name. A GetProcess round trip costs
+// supctl about 0.15 ms of CPU and a row of ListProcessRows about 4 us, but the list grows with every
+// service: at 1,000 instances `status web@500` took 5.5 ms of supctl's CPU (and 4 ms of the daemon's)
+// through the list, 1.6 ms (0.35 ms) by name; at 10 instances, 8 names one by one cost 0.4 ms more.
+constexpr std::size_t kAskedOneByOne = 8;
 
 std::unique_ptr<sdbus::IConnection> openBus(const BusTarget& target) {
     try {
@@ -88,7 +98,7 @@ std::vector<ProcessRecord> BusClient::listProcesses() {
             auto reply = proxy.callMethod(call);
             return readProcessRows(reply);
         } catch (const sdbus::Error& e) {
-            if (e.getName() != "org.freedesktop.DBus.Error.UnknownMethod") throw;
+            if (e.getName() != kUnknownMethod) throw;
             rowsUnknown_ = true;  // a daemon from before ListProcessRows: ask it the older way
         }
     }
@@ -103,6 +113,34 @@ ProcessRecord BusClient::getProcess(const std::string& name) {
     call << name;
     auto reply = proxy.callMethod(call);
     return readProcess(reply);
+}
+
+std::vector<ProcessRecord> BusClient::getProcesses(const std::vector<std::string>& names) {
+    // A std::set iterates in name order: with a stable sort by priority, that is the order
+    // io.supervisord.xml documents for ListProcesses (priority, then name).
+    const std::set<std::string> wanted(names.begin(), names.end());
+    std::vector<ProcessRecord> found;
+    if (wanted.size() <= kAskedOneByOne) {
+        try {
+            for (const auto& name : wanted) {
+                try {
+                    found.push_back(getProcess(name));
+                } catch (const sdbus::Error& e) {
+                    if (e.getName() != bus_errors::kNoSuchProcess) throw;
+                }
+            }
+            std::stable_sort(found.begin(), found.end(), [](const ProcessRecord& a, const ProcessRecord& b) {
+                return a.priority < b.priority;
+            });
+            return found;
+        } catch (const sdbus::Error& e) {
+            if (e.getName() != kUnknownMethod) throw;
+            found.clear();  // a daemon without GetProcess: the whole list, as before
+        }
+    }
+    for (auto& p : listProcesses())
+        if (wanted.count(p.name)) found.push_back(std::move(p));
+    return found;
 }
 
 std::vector<ProcessRecord> BusClient::getInstances(const std::string& name) {

@@ -54,6 +54,10 @@ class BusClient {
     // Every instance: ListProcessRows, or ListProcesses from a daemon older than that method.
     std::vector<ProcessRecord> listProcesses();
     ProcessRecord getProcess(const std::string& name);
+    // The instances NAMES (exact instance names, as Match returns them), in ListProcesses order; a
+    // name that is gone by now (a reload removed it) is left out. A few are asked for one by one
+    // (GetProcess), more with one ListProcesses: see kAskedOneByOne.
+    std::vector<ProcessRecord> getProcesses(const std::vector<std::string>& names);
     // The instance NAME, or else every instance of the group NAME (`web` for web@0 and web@1), in
     // ListProcesses order. Throws GetProcess's NoSuchProcess when NAME is neither.
     std::vector<ProcessRecord> getInstances(const std::string& name);

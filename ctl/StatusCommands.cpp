@@ -88,17 +88,13 @@ StateCheck checkStates(Context& c) {
 
 int runStatus(Context& c) {
     const auto& patterns = c.inv().args;
-    // One ListProcesses whatever the number of instances; Match only narrows it down.
-    std::vector<ProcessRecord> all = c.bus().listProcesses();
+    // Match resolves the patterns (globs, groups, "all") on the daemon; only what it names is fetched.
     std::vector<ProcessRecord> listed;
     bool unmatched = false;
     if (patterns.empty()) {
-        listed = std::move(all);
+        listed = c.bus().listProcesses();
     } else {
-        auto names = matchEach(c, patterns, unmatched);
-        std::set<std::string> wanted(names.begin(), names.end());
-        for (auto& p : all)
-            if (wanted.count(p.name)) listed.push_back(std::move(p));
+        listed = c.bus().getProcesses(matchEach(c, patterns, unmatched));
     }
     if (c.json()) {
         c.out(processListLine(listed));
