@@ -54,22 +54,29 @@ std::vector<std::string> matchEach(Context& c, const std::vector<std::string>& p
 // ActiveState word unless --quiet; a pattern that matches nothing prints "inactive", as systemctl does
 // for a unit that is not found, and says nothing on stderr.
 StateCheck checkStates(Context& c) {
-    std::map<std::string, std::string> stateOf;
-    for (const auto& p : c.bus().listProcesses()) stateOf[p.name] = p.state;
-    StateCheck check;
-    std::set<std::string> seen;
-    std::string lines;
-    for (const auto& pattern : c.inv().args) {
+    const auto& patterns = c.inv().args;
+    std::vector<std::vector<std::string>> namesOf;  // per pattern, empty when it matches nothing
+    std::vector<std::string> every;
+    for (const auto& pattern : patterns) {
         std::vector<std::string> names;
         try {
             names = c.bus().match({pattern});
         } catch (const sdbus::Error& e) {
             if (!isNoSuchProcess(e)) throw;
         }
+        every.insert(every.end(), names.begin(), names.end());
+        namesOf.push_back(std::move(names));
+    }
+    std::map<std::string, std::string> stateOf;
+    for (const auto& p : c.bus().getProcesses(every)) stateOf[p.name] = p.state;
+    StateCheck check;
+    std::set<std::string> seen;
+    std::string lines;
+    for (const auto& names : namesOf) {
         bool any = false;
         for (const auto& name : names) {
             auto it = stateOf.find(name);
-            if (it == stateOf.end()) continue;  // gone between the two calls
+            if (it == stateOf.end()) continue;  // gone since Match named it
             any = true;
             if (!seen.insert(name).second) continue;
             check.states.push_back(it->second);

@@ -145,6 +145,23 @@ TEST(CtlOlderDaemon, StatusOfAnInstanceAsksOnlyForIt) {
     EXPECT_EQ(older.listCalls.load(), 0);
 }
 
+// is-active and is-failed too: the states of what Match names, not the whole list.
+TEST(CtlOlderDaemon, IsActiveOfAnInstanceAsksOnlyForIt) {
+    TestBus bus;
+    OlderDaemon older(bus.address());
+    const std::map<std::string, std::string> env = {{"DBUS_SYSTEM_BUS_ADDRESS", bus.address()}};
+
+    auto r = runCommand({SUPCTL_BIN, "is-active", "web@0", "nope", "web"}, env);
+    EXPECT_EQ(r.exitCode, 4) << r.err;
+    EXPECT_EQ(r.out, "active\ninactive\ninactive\n");  // web@0 is printed once
+    EXPECT_EQ(r.err, "");
+    auto failed = runCommand({SUPCTL_BIN, "is-failed", "web@1"}, env);
+    EXPECT_EQ(failed.exitCode, 1) << failed.err;
+    EXPECT_EQ(failed.out, "inactive\n");
+    EXPECT_EQ(older.getCalls.load(), 3);
+    EXPECT_EQ(older.listCalls.load(), 0);
+}
+
 // A daemon that answers UnknownMethod to GetProcess is asked for the whole list, as before.
 TEST(CtlOlderDaemon, StatusOfAnInstanceWithoutGetProcessReadsTheList) {
     TestBus bus;
