@@ -60,6 +60,7 @@ BusService::~BusService() {
         flushProcessProperties();
         flushManagerProperties();
     }
+    reportFailedPublishes();
     *hookTarget_ = nullptr;
     if (observing_) control_.removeObserver(this);
     loop_.remove(reconnectTimer_.fd());
@@ -187,9 +188,13 @@ void BusService::flushProcessProperties() {
 }
 
 int BusService::prepare() {
-    if (disconnected_) return -1;
+    if (disconnected_) {
+        reportFailedPublishes();
+        return -1;
+    }
     flushProcessProperties();
     flushManagerProperties();
+    reportFailedPublishes();
     drain();
     if (disconnected_) return -1;
     try {
@@ -242,8 +247,15 @@ void BusService::publish(const char* what, Body&& body) {
     try {
         body();
     } catch (const std::exception& e) {
-        spdlog::warn("D-Bus: could not publish {}: {}", what, e.what());
+        if (failedPublishes_++ == 0) spdlog::warn("D-Bus: could not publish {}: {}", what, e.what());
     }
+}
+
+void BusService::reportFailedPublishes() {
+    if (failedPublishes_ > 1)
+        spdlog::warn("D-Bus: {} more signals could not be published in the same turn of the loop",
+                     failedPublishes_ - 1);
+    failedPublishes_ = 0;
 }
 
 void BusService::onStateChanged(const ProcessInfo& info, ProcessState oldState, const std::string& reason) {

@@ -92,6 +92,10 @@ class BusService final : public ControlObserver {
     // Observer callbacks run inside the supervisor: a failed emission is logged, never thrown at it.
     template <typename Body>
     void publish(const char* what, Body&& body);
+    // A connection that breaks fails every emission until the end of the turn notices: at a shutdown of
+    // 1,000 services that was a warning per signal. The first failure of a turn is logged, the rest
+    // are counted and summed up in one line when the turn ends.
+    void reportFailedPublishes();
 
     os::EventLoop& loop_;
     Control& control_;
@@ -108,6 +112,7 @@ class BusService final : public ControlObserver {
     int busFd_ = -1;
     std::uint32_t busEvents_ = 0;
     bool disconnected_ = false;
+    unsigned failedPublishes_ = 0;  // in this turn of the loop
     os::TimerFd reconnectTimer_;
     std::chrono::milliseconds reconnectDelay_{0};
     unsigned attempts_ = 0;

@@ -6,11 +6,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <sdbus-c++/sdbus-c++.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "bus/BusService.h"
 #include "bus_fake_control.h"
@@ -780,6 +783,31 @@ TEST_F(BusServiceTest, LosingTheBusKeepsTheLoopAndServesAgainOnceItIsBack) {
     ASSERT_TRUE(pumpUntil(loop, [&] { return !service->disconnected(); }));
     EXPECT_EQ(changes, (std::vector<bool>{false, true, false, true}));
     service.reset();  // before `changes`, which its callback refers to
+}
+
+// A bus that breaks fails every signal until the end of the turn notices it. The log says so once, with
+// a count, not once per signal (a shutdown of 1,000 services logged thousands of warnings).
+TEST_F(BusServiceTest, SignalsThatFailInOneTurnAreLoggedOnceWithACount) {
+    std::ostringstream log;
+    auto previous = spdlog::default_logger();
+    spdlog::set_default_logger(
+        std::make_shared<spdlog::logger>("bus-test", std::make_shared<spdlog::sinks::ostream_sink_st>(log)));
+    client.reset();
+    bus.kill();
+    for (int i = 0; i < 20; ++i)  // one turn of the loop: the supervisor calls back 20 times
+        control.transition("web@0", i % 2 ? ProcessState::Running : ProcessState::Stopping, 4242, "flapping");
+    ASSERT_TRUE(pumpUntil(loop, [&] { return service->disconnected(); }));
+    spdlog::set_default_logger(previous);
+
+    const std::string text = log.str();
+    auto count = [&](const std::string& what) {
+        std::size_t n = 0;
+        for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+        return n;
+    };
+    EXPECT_EQ(count("could not publish"), 1u) << text;
+    EXPECT_EQ(count("more signals could not be published"), 1u) << text;
+    EXPECT_EQ(count("lost the D-Bus connection"), 1u) << text;
 }
 
 }  // namespace
