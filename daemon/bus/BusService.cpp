@@ -258,6 +258,11 @@ void BusService::reportFailedPublishes() {
     failedPublishes_ = 0;
 }
 
+void BusService::onProcessChanged(const ProcessInfo& info) {
+    // Coalesced with the turn's other changes into one PropertiesChanged per object (flush).
+    publish("a process's values", [&] { processes_->update(info); });
+}
+
 void BusService::onStateChanged(const ProcessInfo& info, ProcessState oldState, const std::string& reason) {
     publish("a state change", [&] {
         if (!processes_->contains(info.name)) return;  // announced later by onProcessesAdded

@@ -61,6 +61,7 @@ class BusService final : public ControlObserver {
 
     // ControlObserver
     void onStateChanged(const ProcessInfo& info, ProcessState oldState, const std::string& reason) override;
+    void onProcessChanged(const ProcessInfo& info) override;
     void onProcessesAdded(const std::vector<std::string>& names) override;
     void onProcessesRemoved(const std::vector<std::string>& names) override;
     void onOutput(const std::string& name, OutputStream stream, std::string_view data) override;

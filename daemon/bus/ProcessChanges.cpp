@@ -23,12 +23,13 @@ SignalledValues SignalledValues::of(const ProcessInfo& info) {
     v.command = info.command;
     v.sourceFile = info.sourceFile;
     v.readyState = info.readyState;
+    v.notifyStatus = info.notifyStatus;
     return v;
 }
 
 std::uint32_t changedMask(const SignalledValues& a, const SignalledValues& b) {
-    // In the order of kSignalledProperties. Requires, Wants, After, RequiredBy and NotifyStatus are
-    // documented as not signalled.
+    // In the order of kSignalledProperties. Requires, Wants, After and RequiredBy are documented as not
+    // signalled.
     const bool differs[] = {a.state != b.state,
                             a.pid != b.pid,
                             a.restarts != b.restarts,
@@ -45,7 +46,8 @@ std::uint32_t changedMask(const SignalledValues& a, const SignalledValues& b) {
                             a.sourceFile != b.sourceFile,
                             a.sourceLine != b.sourceLine,
                             a.priority != b.priority,
-                            a.readyState != b.readyState};
+                            a.readyState != b.readyState,
+                            a.notifyStatus != b.notifyStatus};
     static_assert(std::size(differs) == kSignalledProperties.size());
     std::uint32_t mask = 0;
     for (std::size_t i = 0; i < std::size(differs); ++i)

@@ -1,8 +1,8 @@
 // Which Process1 properties a state change moves, for PropertiesChanged. Pure.
 //
 // Only the signalled properties are kept per instance (SignalledValues), not a whole ProcessInfo:
-// the definition, the dependency lists and NotifyStatus are documented as not signalled
-// (io.supervisord.xml), so nothing needs to remember them.
+// the definition and the dependency lists are documented as not signalled (io.supervisord.xml), so
+// nothing needs to remember them.
 #pragma once
 
 #include <sys/types.h>
@@ -34,16 +34,17 @@ struct SignalledValues {
     std::string command;
     std::string sourceFile;
     std::string readyState;
+    std::string notifyStatus;
 
     static SignalledValues of(const ProcessInfo& info);
 };
 
 // The signalled properties of Process1, in the order PropertiesChanged lists them. Bit i of a mask
 // below stands for kSignalledProperties[i].
-inline constexpr std::array<const char*, 17> kSignalledProperties = {
-    "State",   "Pid",        "Restarts",   "ExitStatus", "LastExit",  "SpawnError",
-    "Reason",  "StartedAt",  "StateSince", "NextStart",  "CpuUsec",   "MaxRssKiB",
-    "Command", "SourceFile", "SourceLine", "Priority",   "ReadyState"};
+inline constexpr std::array<const char*, 18> kSignalledProperties = {
+    "State",   "Pid",        "Restarts",   "ExitStatus", "LastExit",   "SpawnError",
+    "Reason",  "StartedAt",  "StateSince", "NextStart",  "CpuUsec",    "MaxRssKiB",
+    "Command", "SourceFile", "SourceLine", "Priority",   "ReadyState", "NotifyStatus"};
 
 // Which signalled properties differ between two snapshots, as a mask.
 std::uint32_t changedMask(const SignalledValues& before, const SignalledValues& after);

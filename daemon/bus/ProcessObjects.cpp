@@ -62,6 +62,7 @@ int appendSignalled(sd_bus_message* m, std::string_view property, const Signalle
     if (property == "SourceLine") return variant("i", static_cast<std::int32_t>(v.sourceLine));
     if (property == "Priority") return variant("i", static_cast<std::int32_t>(v.priority));
     if (property == "ReadyState") return variant("s", busText(v.readyState));
+    if (property == "NotifyStatus") return variant("s", busText(v.notifyStatus));
     return -EDOM;  // what sd-bus answers for a property that is not signalled
 }
 
@@ -249,7 +250,7 @@ const sd_bus_vtable ProcessObjects::Callbacks::kVtable[] = {
     SUP_PROPERTY("MaxRssKiB", "x", kEmitsChange, static_cast<std::int64_t>(r.info().maxRssKiB)),
     SUP_PROPERTY("Name", "s", kConst, busText(r.name())),
     SUP_PROPERTY("NextStart", "x", kEmitsChange, static_cast<std::int64_t>(r.info().nextStartUsec)),
-    SUP_PROPERTY("NotifyStatus", "s", kNotSignalled, busText(r.info().notifyStatus)),
+    SUP_PROPERTY("NotifyStatus", "s", kEmitsChange, busText(r.info().notifyStatus)),
     SUP_PROPERTY("NumProcs", "u", kNotSignalled, static_cast<std::uint32_t>(r.definition().numprocs)),
     SUP_PROPERTY("Pid", "u", kEmitsChange, pidValue(r.info().pid)),
     SUP_PROPERTY("Priority", "i", kEmitsChange, static_cast<std::int32_t>(r.info().priority)),

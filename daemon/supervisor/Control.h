@@ -83,6 +83,9 @@ class ControlObserver {
         onProcessesRemoved({from});
         onProcessesAdded({to});
     }
+    // An instance's values moved without a state change: a notify STATUS= (NotifyStatus), or
+    // RELOADING=1 / STOPPING=1 / READY=1 moving ReadyState while it stays RUNNING.
+    virtual void onProcessChanged(const ProcessInfo& /*info*/) {}
     // Raw bytes as they arrive from the child (already timestamp-prefixed when `timestamps` is on).
     virtual void onOutput(const std::string& name, OutputStream stream, std::string_view data) = 0;
     virtual void onDaemonStateChanged(DaemonState state) = 0;

@@ -31,6 +31,7 @@ void Supervisor::onNotify(os::ProcessHost::Token token, const os::NotifyDatagram
     const NotifyMessage msg = parseNotifyMessage(datagram.text);
     const auto now = clock_.now();
     const std::string name = inst->name;
+    const std::string statusBefore = inst->notifyStatus, phaseBefore = inst->notifyPhase;
     if (msg.status) inst->notifyStatus = *msg.status;
     // As systemd's "reloading" and "deactivating": shown in ReadyState until READY=1 says it is back.
     if (msg.reloading) inst->notifyPhase = "reloading";
@@ -52,6 +53,15 @@ void Supervisor::onNotify(os::ProcessHost::Token token, const os::NotifyDatagram
         report([&](ProcessMachine& m) { return m.setWatchdogTimeout(*msg.watchdogTimeout, now); });
     if (msg.watchdogPing) report([&](ProcessMachine& m) { return m.watchdogPing(now); });
     if (msg.watchdogTrigger) report([&](ProcessMachine& m) { return m.watchdogTrigger(now); });
+    // NotifyStatus and ReadyState are signalled properties: a change that came with no transition
+    // must reach the observers too (a transition above already carried the new values; the bus
+    // compares values, so telling it twice sends nothing more).
+    if (Instance* current = find(name);
+        current && current->token == token &&
+        (current->notifyStatus != statusBefore || current->notifyPhase != phaseBefore)) {
+        auto info = infoOf(*current);
+        for (auto* o : std::vector<ControlObserver*>(observers_)) o->onProcessChanged(info);
+    }
     armTimer();
 }
 

@@ -134,6 +134,17 @@ void FakeHost::writeOutput(pid_t pid, const std::string& line) {
     events_->onOutput(t->second, os::Stream::Out, line);
 }
 
+void FakeHost::notify(pid_t pid, const std::string& text) {
+    auto t = tokenOf_.find(pid);
+    if (t == tokenOf_.end() || !open_.count(t->second) || !events_) return;
+    os::NotifyDatagram datagram;
+    datagram.senderPid = pid;
+    datagram.senderSession = pid;
+    datagram.senderUid = 0;
+    datagram.text = text;
+    events_->onNotify(t->second, datagram);
+}
+
 std::vector<os::ReapedChild> FakeHost::reap() {
     std::vector<os::ReapedChild> out;
     for (auto it = procs_.begin(); it != procs_.end();) {

@@ -68,6 +68,8 @@ class FakeHost final : public os::ProcessHost {
     bool deliverExecStatus();
     // `pid`'s spawn writes a line of output, if its pipe is still open.
     void writeOutput(pid_t pid, const std::string& line);
+    // `pid` sends `text` on its spawn's NOTIFY_SOCKET (as itself, a session leader), if still open.
+    void notify(pid_t pid, const std::string& text);
     bool hasZombies() const;
 
     // What the invariants look at.

@@ -52,6 +52,13 @@ class FakeControl final : public Control {
         info.reason = reason;
         for (auto* o : std::vector<ControlObserver*>(observers)) o->onStateChanged(info, from, reason);
     }
+    // A notify message that moves values without a transition, as the Supervisor reports it.
+    void notifyValues(const std::string& name, const std::string& status, const std::string& readyState) {
+        ProcessInfo& info = find(name);
+        info.notifyStatus = status;
+        info.readyState = readyState;
+        for (auto* o : std::vector<ControlObserver*>(observers)) o->onProcessChanged(info);
+    }
     void announceAdded(const std::vector<std::string>& names) {
         for (auto* o : std::vector<ControlObserver*>(observers)) o->onProcessesAdded(names);
     }

@@ -212,13 +212,13 @@ TEST(ProcessChanges, ChangedPropertiesNameWhatMoved) {
     EXPECT_EQ(changedProperties(a, b), (std::vector<std::string>{"State", "Reason", "StateSince"}));
 }
 
-TEST(ProcessChanges, ReadyStateIsSignalledNotifyStatusIsNot) {
+TEST(ProcessChanges, ReadyStateAndNotifyStatusAreSignalledTheDependencyListsAreNot) {
     ProcessInfo a = sample(), b = sample();
     a.readyState = "waiting";
     b.readyState = "ready";
-    b.notifyStatus = "serving";  // documented as not signalled: it may change at any moment
+    b.notifyStatus = "serving";  // signalled like systemd's StatusText
     b.requiredBy = {"api"};      // changes only with a reload, read when needed like the definition
-    EXPECT_EQ(changedProperties(a, b), (std::vector<std::string>{"ReadyState"}));
+    EXPECT_EQ(changedProperties(a, b), (std::vector<std::string>{"ReadyState", "NotifyStatus"}));
 }
 
 TEST(ProcessDict, DependencyListsAndTextsAreValidForTheBus) {

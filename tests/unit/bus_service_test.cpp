@@ -406,9 +406,10 @@ TEST_F(BusServiceTest, IntrospectionSaysWhichPropertiesAreSignalled) {
     const std::string xml = callPumping(loop, [&] { return introspect("/io/supervisord/process/web_400"); });
     const std::string annotation = "org.freedesktop.DBus.Property.EmitsChangedSignal";
     // Every property changedProperties() may name (sd-bus refuses to signal any other).
-    for (const char* signalled : {"State", "Pid", "Restarts", "ExitStatus", "LastExit", "SpawnError",
-                                  "Reason", "StartedAt", "StateSince", "NextStart", "CpuUsec", "MaxRssKiB",
-                                  "Command", "SourceFile", "SourceLine", "Priority", "ReadyState"}) {
+    for (const char* signalled :
+         {"State", "Pid", "Restarts", "ExitStatus", "LastExit", "SpawnError", "Reason", "StartedAt",
+          "StateSince", "NextStart", "CpuUsec", "MaxRssKiB", "Command", "SourceFile", "SourceLine",
+          "Priority", "ReadyState", "NotifyStatus"}) {
         const std::string element = propertyElement(xml, signalled);
         ASSERT_FALSE(element.empty()) << signalled << " in " << xml;
         EXPECT_EQ(element.find(annotation), std::string::npos) << element;
@@ -416,7 +417,7 @@ TEST_F(BusServiceTest, IntrospectionSaysWhichPropertiesAreSignalled) {
     for (const char* constant : {"Name", "Group"})
         EXPECT_NE(propertyElement(xml, constant).find("value=\"const\""), std::string::npos)
             << propertyElement(xml, constant);
-    for (const char* quiet : {"NotifyStatus", "Requires", "ExecStart", "StopTimeoutUSec", "Timestamps"})
+    for (const char* quiet : {"Requires", "ExecStart", "StopTimeoutUSec", "Timestamps"})
         EXPECT_NE(propertyElement(xml, quiet).find("value=\"false\""), std::string::npos)
             << propertyElement(xml, quiet);
     EXPECT_NE(xml.find("<method name=\"Signal\">\n   <arg type=\"s\" name=\"signal\" direction=\"in\"/>"),
@@ -641,6 +642,26 @@ TEST_F(BusServiceTest, AnObjectsChangesWithinOneTurnMakeOnePropertiesChanged) {
     EXPECT_TRUE(pumpUntil(loop, [&] { return web1.signals().size() == 2; }));
     EXPECT_EQ(web1.signals()[1].at("State"), "s:STOPPING");
     EXPECT_EQ(web1.signals()[1].count("Pid"), 0u) << "only what moved";
+}
+
+// STATUS= and RELOADING=1 move NotifyStatus and ReadyState of a RUNNING instance, with no transition:
+// both are signalled properties, so PropertiesChanged must carry them (a client that caches them
+// kept "ready" while the service was reloading).
+TEST_F(BusServiceTest, NotifyValuesThatMoveWithoutATransitionAreSignalled) {
+    ChangeRecorder web0("/io/supervisord/process/web_400");
+    control.notifyValues("web@0", "reloading the cache", "reloading");
+    EXPECT_TRUE(pumpUntil(loop, [&] { return !web0.signals().empty(); })) << seen.all();
+    const auto signals = web0.signals();
+    ASSERT_EQ(signals.size(), 1u);
+    EXPECT_EQ(signals[0].at("NotifyStatus"), "s:reloading the cache");
+    EXPECT_EQ(signals[0].at("ReadyState"), "s:reloading");
+    EXPECT_EQ(signals[0].count("State"), 0u) << "only what moved";
+    EXPECT_FALSE(seen.has("state web@0")) << "no transition, no ProcessStateChanged: " << seen.all();
+
+    control.notifyValues("web@0", "reloading the cache", "reloading");  // the same values: nothing to say
+    pumpUntil(
+        loop, [] { return false; }, 200ms);
+    EXPECT_EQ(web0.signals().size(), 1u);
 }
 
 // PropertiesChanged is built from the values the supervisor reported, not by the getters: each
