@@ -145,6 +145,18 @@ struct KernelSigaction {
     std::uint64_t mask = 0;
 };
 
+// No snprintf in the child: it may allocate or take locks. `out` has room for any pid and the NUL.
+void writeDecimal(char* out, long value) noexcept {
+    char reversed[24];
+    int n = 0;
+    do {
+        reversed[n++] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    } while (value > 0 && n < static_cast<int>(sizeof reversed));
+    while (n > 0) *out++ = reversed[--n];
+    *out = '\0';
+}
+
 bool retryableExecError(int err) {
     // As execvp: these mean "not here, try the next PATH entry".
     return err == ENOENT || err == ENOTDIR || err == ESTALE || err == ENODEV || err == ETIMEDOUT;
@@ -216,6 +228,9 @@ void runChild(const ChildPlan& plan, int statusFd) noexcept {
     if (plan.umask) ::umask(*plan.umask);  // cannot fail
     if (!plan.directory.empty() && ::chdir(plan.directory.c_str()) < 0)
         fail(statusFd, ChildStage::Chdir, errno, plan.directory.c_str());
+
+    if (plan.watchdogPidDigits)
+        writeDecimal(plan.watchdogPidDigits, static_cast<long>(::syscall(SYS_getpid)));
 
     const char* deniedPath = nullptr;
     for (const std::string& candidate : plan.candidates) {

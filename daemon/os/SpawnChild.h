@@ -1,5 +1,7 @@
 // Internal to the spawner: everything the child needs, prepared before clone so that the child only
 // makes async-signal-safe calls (no allocation, no writes to shared memory) between clone and exec.
+// The one exception is watchdogPidDigits: room in this plan's own environment store, which the daemon
+// never reads, for the child's pid.
 #pragma once
 
 #include <sys/resource.h>
@@ -38,7 +40,10 @@ struct ChildReport {
 
 struct ChildPlan {
     std::vector<std::string> argvStore, envStore;
-    std::vector<char*> argv, envp;        // null-terminated views of the stores
+    std::vector<char*> argv, envp;  // null-terminated views of the stores
+    // Where the child writes its pid (decimal, NUL-terminated) in envStore's "WATCHDOG_PID=" entry;
+    // null when there is none.
+    char* watchdogPidDigits = nullptr;
     std::vector<std::string> candidates;  // exec paths to try in order (PATH search done up front)
     std::string programName;              // argv[0] as written, for "not found" reports
     std::string directory;

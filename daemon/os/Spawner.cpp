@@ -54,6 +54,12 @@ detail::ChildPlan makePlan(const SpawnRequest& request, const std::optional<rlim
     detail::ChildPlan plan;
     plan.argvStore = request.argv;
     plan.envStore = request.env;
+    if (request.watchdogPid) {
+        std::erase_if(plan.envStore, [](const std::string& e) { return e.rfind("WATCHDOG_PID=", 0) == 0; });
+        // Room for any pid_t in decimal and its NUL; the NULs also end the entry until the child writes.
+        plan.envStore.push_back("WATCHDOG_PID=" + std::string(16, '\0'));
+        plan.watchdogPidDigits = plan.envStore.back().data() + std::string_view("WATCHDOG_PID=").size();
+    }
     for (std::string& a : plan.argvStore) plan.argv.push_back(a.data());
     plan.argv.push_back(nullptr);
     for (std::string& e : plan.envStore) plan.envp.push_back(e.data());

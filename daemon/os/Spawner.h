@@ -25,6 +25,10 @@ struct SpawnRequest {
     std::optional<mode_t> umask;
     int stdoutFd = -1;  // parent fds to dup2 onto 1 and 2; -1 = /dev/null
     int stderrFd = -1;
+    // Add WATCHDOG_PID=<the child's own pid> to `env`, as systemd does beside WATCHDOG_USEC, so the
+    // processes the service starts (which inherit the environment) know the watchdog is not theirs
+    // (sd_watchdog_enabled(3) checks it). Known only in the child, so completed there.
+    bool watchdogPid = false;
 };
 
 struct SpawnError {

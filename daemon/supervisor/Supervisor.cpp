@@ -308,6 +308,7 @@ os::SpawnRequest Supervisor::spawnRequest(const Instance& inst, const std::vecto
     req.gid = spec.gid;
     req.groups = spec.supplementaryGroups;
     req.umask = spec.umask;
+    req.watchdogPid = spec.watchdog.count() > 0;
     return req;
 }
 
@@ -334,9 +335,8 @@ std::vector<std::string> Supervisor::childEnvironment(const Instance& inst) cons
     env["SUPERVISOR_GROUP_NAME"] = inst.group;
     env["SUPERVISOR_PROCESS_INDEX"] = std::to_string(inst.index);
     for (auto& [k, v] : spec.environment) env[k] = v;
-    // As systemd: the child learns its watchdog period from WATCHDOG_USEC (sd_watchdog_enabled(3)).
-    // WATCHDOG_PID is left unset, which sd_watchdog_enabled accepts: the child's pid is not known
-    // before the fork, and the environment is built before it.
+    // As systemd: the child learns its watchdog period from WATCHDOG_USEC (sd_watchdog_enabled(3)),
+    // and WATCHDOG_PID (which the spawner adds, see SpawnRequest::watchdogPid) says it is its own.
     if (spec.watchdog.count() > 0)
         env["WATCHDOG_USEC"] = std::to_string(std::chrono::microseconds(spec.watchdog).count());
     std::vector<std::string> out;

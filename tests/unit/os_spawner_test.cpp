@@ -280,6 +280,29 @@ TEST(Spawner, EnvironmentIsExactlyTheGivenOne) {
     EXPECT_EQ(o.stdoutText, "FOO=bar\nSUP_SPACES=a b  c\nEMPTY=\n");
 }
 
+// As systemd: beside WATCHDOG_USEC, WATCHDOG_PID names the service's own process, so what it starts
+// (inheriting the environment) sees that the watchdog is not theirs (sd_watchdog_enabled(3)).
+TEST(Spawner, WatchdogPidIsTheChildsOwnPidAndReplacesAnInheritedOne) {
+    SpawnRequest r =
+        requestFor({"/bin/sh", "-c", "echo \"$WATCHDOG_PID $$\"; /bin/sh -c 'echo \"$WATCHDOG_PID $$\"'"});
+    r.env = {"WATCHDOG_USEC=1000000", "WATCHDOG_PID=1"};
+    r.watchdogPid = true;
+    SpawnOutcome o = spawnAndCollect(r);
+    ASSERT_FALSE(o.error) << o.error->describe();
+    std::istringstream lines(o.stdoutText);
+    std::string wdOfService, service, wdOfChild, child;
+    lines >> wdOfService >> service >> wdOfChild >> child;
+    EXPECT_EQ(wdOfService, std::to_string(o.pid)) << o.stdoutText;
+    EXPECT_EQ(service, std::to_string(o.pid)) << o.stdoutText;
+    EXPECT_EQ(wdOfChild, std::to_string(o.pid)) << "the service's child must see the service's pid";
+    EXPECT_NE(child, wdOfChild) << o.stdoutText;
+    EXPECT_EQ(o.stdoutText.find("WATCHDOG_PID=1"), std::string::npos);
+
+    r.watchdogPid = false;  // without a watchdog the environment is exactly the given one
+    r.argv = {"/usr/bin/env"};
+    EXPECT_EQ(spawnAndCollect(r).stdoutText, "WATCHDOG_USEC=1000000\nWATCHDOG_PID=1\n");
+}
+
 TEST(Spawner, UmaskIsApplied) {
     mode_t old = ::umask(022);
     SpawnRequest r = requestFor({"/bin/sh", "-c", "umask"});
