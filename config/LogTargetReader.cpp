@@ -49,13 +49,14 @@ std::optional<LogTarget> readLogTarget(const ReadContext& ctx, const Field& f, b
         target.kind = LogTarget::Kind::Null;
         return target;
     }
-    std::vector<std::string> words = {"journal", "null", "daemon"};
+    std::vector<std::string> words = {"journal", "null", "memory", "daemon"};
     if (isStderr) words.push_back("stdout");
     if (f.value.IsScalar()) {
         const std::string& text = f.value.Scalar();
         static const std::pair<const char*, LogTarget::Kind> kWords[] = {
             {"journal", LogTarget::Kind::Journal},
             {"null", LogTarget::Kind::Null},
+            {"memory", LogTarget::Kind::Memory},
             {"daemon", LogTarget::Kind::Daemon},
             {"stdout", LogTarget::Kind::Stdout}};
         for (auto [word, kind] : kWords) {

@@ -15,7 +15,8 @@ void readIdentity(const ReadContext& ctx, const Field* user, const Field* group,
 // `environment_file:` first, then `environment:` over it.
 void readEnvironment(const ReadContext& ctx, const Field* file, const Field* map, ServiceSpec& spec);
 
-// `stdout:` / `stderr:`: "journal", "null", "daemon", "stdout" (stderr only) or {file, max_size, backups}.
+// `stdout:` / `stderr:`: "journal", "null", "memory", "daemon", "stdout" (stderr only) or {file, max_size,
+// backups}.
 std::optional<LogTarget> readLogTarget(const ReadContext& ctx, const Field& f, bool isStderr);
 
 // `backoff: {initial, max, reset_after}`, checked initial <= max.

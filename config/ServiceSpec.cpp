@@ -12,7 +12,19 @@ std::vector<std::string> ServiceSpec::instanceNames() const {
     return names;
 }
 
+StreamCapture ServiceSpec::capture() const {
+    const bool byReadiness = ready.kind == ProbeKind::LogLine;
+    StreamCapture c;
+    c.out = byReadiness || stdoutTarget.kind != LogTarget::Kind::Null;
+    c.errIntoOut = stderrTarget.kind == LogTarget::Kind::Stdout;
+    c.err = c.errIntoOut ? c.out : byReadiness || stderrTarget.kind != LogTarget::Kind::Null;
+    return c;
+}
+
 bool ServiceSpec::sameExec(const ServiceSpec& other) const {
+    // Which streams have a pipe is the child's fds 1 and 2, fixed at exec; where a piped stream's
+    // bytes go is the daemon's side and switches live (as do the rest of the targets and readiness).
+    if (capture() != other.capture()) return false;
     // Copy `other`'s live settings over a copy of this one and compare the rest: going through
     // operator== means a field added to ServiceSpec later restarts the process until someone decides
     // it can be applied in place (the safe default).
@@ -39,14 +51,8 @@ bool ServiceSpec::sameExec(const ServiceSpec& other) const {
     a.required = b.required;
     a.wanted = b.wanted;
     a.after = b.after;
-    // Where output goes is the daemon's side of the pipes and switches live; whether stderr shares
-    // stdout's pipe is the child's fd 2, fixed at exec.
-    const bool mergedA = a.stderrTarget.kind == LogTarget::Kind::Stdout;
-    const bool mergedB = b.stderrTarget.kind == LogTarget::Kind::Stdout;
-    if (mergedA == mergedB) {
-        a.stdoutTarget = b.stdoutTarget;
-        a.stderrTarget = b.stderrTarget;
-    }
+    a.stdoutTarget = b.stdoutTarget;
+    a.stderrTarget = b.stderrTarget;
     return a == b;
 }
 

@@ -46,7 +46,8 @@ struct LogTarget {
     enum class Kind {
         File,     // size-rotated file at `path`
         Journal,  // systemd journal, SYSLOG_IDENTIFIER=<instance name>
-        Null,     // discarded (still kept in the in-memory tail)
+        Null,     // discarded: the child writes to /dev/null (see ServiceSpec::capture())
+        Memory,   // read, but kept only in the in-memory tail (supctl tail)
         Daemon,   // the daemon's own log (stderr), prefixed with the instance name
         Stdout,   // only for stderr: merged into the stdout target
     };
@@ -55,6 +56,15 @@ struct LogTarget {
     std::uint64_t maxSize = 10 << 20;  // File only; 0 = never rotate
     unsigned backups = 5;              // File only; rotated copies kept: path.1 .. path.N
     bool operator==(const LogTarget&) const = default;
+};
+
+// Which of a child's streams the daemon reads through a pipe; the others are /dev/null in the child.
+// Fixed at exec: the child's fds 1 and 2.
+struct StreamCapture {
+    bool out = true;
+    bool err = true;          // equal to `out` when errIntoOut
+    bool errIntoOut = false;  // stderr shares stdout's fd (stderr: stdout)
+    bool operator==(const StreamCapture&) const = default;
 };
 
 // A check the daemon runs against an instance: readiness (`ready:`) or liveness (`health:`).
@@ -137,10 +147,14 @@ struct ServiceSpec {
     // Instance names in index order: {"web"} for numprocs 1, {"web@0","web@1"} otherwise.
     std::vector<std::string> instanceNames() const;
 
+    // Like systemd's StandardOutput=null, a `null` stream is /dev/null in the child: no pipe, no fd, no
+    // wake-up, nothing in the tail. Readiness by log_line reads both streams, so it captures them
+    // whatever their target.
+    StreamCapture capture() const;
+
     // True when a running instance can take `other` without a restart: what the exec depends on is
-    // equal (command, user, group, directory, umask, environment, whether stderr is merged into
-    // stdout). Everything else (restart policy, timeouts, backoff, priority, log targets, ...) a
-    // reload applies in place.
+    // equal (command, user, group, directory, umask, environment, capture()). Everything else (restart
+    // policy, timeouts, backoff, priority, log targets, ...) a reload applies in place.
     bool sameExec(const ServiceSpec& other) const;
 
     // Every field, `where` included (sameExec() is the comparison that decides a restart).

@@ -13,6 +13,8 @@ std::string logTargetText(const LogTarget& target) {
             return "journal";
         case LogTarget::Kind::Null:
             return "null";
+        case LogTarget::Kind::Memory:
+            return "memory";
         case LogTarget::Kind::Stdout:
             return "stdout";
         case LogTarget::Kind::Daemon:

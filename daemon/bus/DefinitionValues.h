@@ -14,7 +14,7 @@
 
 namespace sup::bus {
 
-// "daemon", "journal", "null", "stdout", "file:/var/log/web.log" (systemd's StandardOutput= words).
+// "daemon", "journal", "null", "memory", "stdout", "file:/var/log/web.log" (systemd's StandardOutput= words).
 std::string logTargetText(const LogTarget& target);
 // Octal with a leading 0 ("0022"); "" when inherited from the daemon.
 std::string umaskText(const std::optional<mode_t>& umask);

@@ -23,6 +23,17 @@ enum class Stream { Out, Err };
 // One datagram that arrived on a spawn's own NOTIFY_SOCKET (the sd_notify protocol), with who sent it.
 // The host does not judge it; the supervisor accepts it only from the instance's main process or its
 // session (SCM_CREDENTIALS), so one instance cannot make another ready.
+// Where a child's stdout or stderr goes.
+enum class Wiring {
+    Pipe,     // a pipe of its own to the daemon (onOutput)
+    Discard,  // /dev/null: no pipe, no fd kept, nothing to read
+    Merge,    // stderr only: the same fd as stdout, pipe or /dev/null
+};
+struct OutputWiring {
+    Wiring out = Wiring::Pipe;
+    Wiring err = Wiring::Merge;
+};
+
 struct NotifyDatagram {
     pid_t senderPid = 0;      // from SCM_CREDENTIALS; 0 = none attached
     pid_t senderSession = 0;  // getsid(senderPid) when it arrived; 0 = unknown (the sender is gone)
@@ -56,11 +67,11 @@ class ProcessHost {
     virtual ~ProcessHost() = default;
     virtual void setEvents(Events* events) = 0;
 
-    // Starts a child in its own session (so its pid is its process group), stdout and stderr captured
-    // (stderr merged into stdout unless separateStderr). request.stdoutFd/stderrFd are ignored.
+    // Starts a child in its own session (so its pid is its process group), its stdout and stderr wired
+    // as `output` says. request.stdoutFd/stderrFd are ignored.
     // With notifySocket, the child gets NOTIFY_SOCKET naming a datagram socket of its own, which
     // delivers onNotify until closeOutput(token).
-    virtual Spawned spawn(Token token, const SpawnRequest& request, bool separateStderr,
+    virtual Spawned spawn(Token token, const SpawnRequest& request, OutputWiring output,
                           bool notifySocket) = 0;
     // Delivers the exec status if the child has reported it and it was not delivered yet: the child's
     // last word before its exit, read before the exit is handled.

@@ -87,15 +87,15 @@ void RealProcessHost::watch(Token token, UniqueFd& slot, UniqueFd fd, int which)
     loop_.add(slot.get(), EPOLLIN, [this, token, which](std::uint32_t) { onReadable(token, which); });
 }
 
-ProcessHost::Spawned RealProcessHost::spawn(Token token, const SpawnRequest& request, bool separateStderr,
+ProcessHost::Spawned RealProcessHost::spawn(Token token, const SpawnRequest& request, OutputWiring output,
                                             bool notifySocket) {
     Spawned out;
     // A token names one spawn: never two sets of pipes, and the notify socket's name is free again.
     closeOutput(token);
     std::optional<OutputPipe> outPipe, errPipe;
     try {
-        outPipe = OutputPipe::create();
-        if (separateStderr) errPipe = OutputPipe::create();
+        if (output.out == Wiring::Pipe) outPipe = OutputPipe::create();
+        if (output.err == Wiring::Pipe) errPipe = OutputPipe::create();
     } catch (const std::system_error& e) {
         out.error = SpawnError{"pipe", e.code().value(), "output pipe"};
         return out;
@@ -115,8 +115,9 @@ ProcessHost::Spawned RealProcessHost::spawn(Token token, const SpawnRequest& req
         });
         req.env.push_back("NOTIFY_SOCKET=" + notify->address());
     }
-    req.stdoutFd = outPipe->writeEnd.get();
-    req.stderrFd = errPipe ? errPipe->writeEnd.get() : outPipe->writeEnd.get();
+    // -1 = /dev/null, opened by the child itself.
+    req.stdoutFd = outPipe ? outPipe->writeEnd.get() : -1;
+    req.stderrFd = errPipe ? errPipe->writeEnd.get() : output.err == Wiring::Merge ? req.stdoutFd : -1;
     SpawnResult res = launcher_.spawn(req);
     if (res.error) {
         out.error = res.error;
@@ -127,7 +128,7 @@ ProcessHost::Spawned RealProcessHost::spawn(Token token, const SpawnRequest& req
     tokens_[res.pid] = token;
     Io& io = io_[token];
     if (res.execStatus) watch(token, io.execStatus, std::move(res.execStatus), kExec);
-    watch(token, io.out, std::move(outPipe->readEnd), kOut);
+    if (outPipe) watch(token, io.out, std::move(outPipe->readEnd), kOut);
     if (errPipe) watch(token, io.err, std::move(errPipe->readEnd), kErr);
     if (notify) {
         io.notify = std::move(notify);

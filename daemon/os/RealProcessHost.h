@@ -21,7 +21,7 @@ class RealProcessHost final : public ProcessHost {
     ~RealProcessHost() override;
 
     void setEvents(Events* events) override { events_ = events; }
-    Spawned spawn(Token token, const SpawnRequest& request, bool separateStderr, bool notifySocket) override;
+    Spawned spawn(Token token, const SpawnRequest& request, OutputWiring output, bool notifySocket) override;
     void flushExecStatus(Token token) override;
     void closeOutput(Token token) override;
     std::vector<ReapedChild> reap() override;

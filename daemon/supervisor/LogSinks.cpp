@@ -167,7 +167,8 @@ std::unique_ptr<LogSink> makeSink(const LogTarget& target, const std::string& id
         }
         case LogTarget::Kind::Journal:
             return std::make_unique<JournalSink>(identifier, priority);
-        case LogTarget::Kind::Null:
+        case LogTarget::Kind::Null:  // nothing arrives: the child's fd is /dev/null
+        case LogTarget::Kind::Memory:
             return std::make_unique<NullSink>();
         case LogTarget::Kind::Daemon:
         case LogTarget::Kind::Stdout:

@@ -21,9 +21,9 @@ void Supervisor::openSinks(Instance& inst) {
             if (error != previousError && error != inst.logError)
                 spdlog::error("{}: {}; its output is kept only in memory (supctl tail)", inst.name, error);
             if (inst.logError.empty()) inst.logError = error;
-            LogTarget discard;
-            discard.kind = LogTarget::Kind::Null;
-            return makeSink(discard, inst.name, priority, files_, settings_);
+            LogTarget memoryOnly;
+            memoryOnly.kind = LogTarget::Kind::Memory;
+            return makeSink(memoryOnly, inst.name, priority, files_, settings_);
         }
     };
     inst.out.sink = open(spec.stdoutTarget, LOG_INFO);

@@ -87,7 +87,7 @@ void Supervisor::startAttempt(Instance& inst, TimePoint now) {
             return;
         }
         const auto token = ++nextToken_;
-        auto res = host_.spawn(token, spawnRequest(inst, probe.argv), false, false);
+        auto res = host_.spawn(token, spawnRequest(inst, probe.argv), os::OutputWiring{}, false);
         if (res.error) {
             host_.closeOutput(token);
             const std::string name = inst.name;

@@ -16,6 +16,15 @@ namespace sup {
 namespace {
 // How often at most a spawn re-reads the process limits for threshold warnings.
 constexpr auto kLimitsCheckInterval = std::chrono::seconds(10);
+
+os::OutputWiring outputWiring(const StreamCapture& capture) {
+    os::OutputWiring wiring;
+    wiring.out = capture.out ? os::Wiring::Pipe : os::Wiring::Discard;
+    wiring.err = capture.errIntoOut ? os::Wiring::Merge
+                 : capture.err      ? os::Wiring::Pipe
+                                    : os::Wiring::Discard;
+    return wiring;
+}
 }  // namespace
 
 os::SpawnRequest Supervisor::spawnRequest(const Instance& inst, const std::vector<std::string>& argv) const {
@@ -89,7 +98,7 @@ void Supervisor::spawn(Instance& inst) {
     const os::SpawnRequest req = spawnRequest(inst, spec.command);
     const auto token = ++nextToken_;
     const bool notify = spec.ready.kind == ProbeKind::Notify || spec.watchdog.count() > 0;
-    auto res = host_.spawn(token, req, spec.stderrTarget.kind != LogTarget::Kind::Stdout, notify);
+    auto res = host_.spawn(token, req, outputWiring(spec.capture()), notify);
     if (res.error) {
         const auto& err = *res.error;
         if (err.transient()) {

@@ -82,11 +82,11 @@ services:
   firehose:
     command: ["/usr/bin/yes", "a line that is written as fast as the pipe takes it"]
     start_seconds: 0s
-    stdout: null
+    stdout: memory
   ticker:
     command: ["/bin/sh", "-c", "i=0; while :; do i=$((i+1)); echo \"tick $i\"; sleep 0.05; done"]
     start_seconds: 0s
-    stdout: null
+    stdout: memory
 )");
     ASSERT_TRUE(daemon->waitState("firehose", "RUNNING"));
     // While yes(1) fills its pipe non-stop, the ticker's lines keep arriving and supctl keeps answering.
@@ -111,7 +111,7 @@ services:
     command: ["/bin/sh", "-c", "echo first; echo second; exec sleep 1000"]
     start_seconds: 0s
     timestamps: true
-    stdout: null
+    stdout: memory
 )");
     std::string out;
     ASSERT_TRUE(waitFor([&] {

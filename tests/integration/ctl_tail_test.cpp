@@ -112,8 +112,8 @@ services:
   printer:
     command: ["/bin/sh", "-c", "for i in $(seq 1 20); do echo out$i; echo err$i >&2; done; exec sleep 1000"]
     start_seconds: 0s
-    stdout: null
-    stderr: null
+    stdout: memory
+    stderr: memory
 )");
     ASSERT_TRUE(waitFor([&] {
         return daemon->ctl({"tail", "--stderr", "printer"}).out.find("err20\n") != std::string::npos;
@@ -129,13 +129,41 @@ services:
     EXPECT_EQ(daemon->ctl({"tail", "nope"}).exitCode, 4);
 }
 
+// `null` is systemd's StandardOutput=null: /dev/null in the child, so nothing reaches the daemon or the
+// tail (`memory` is the target that keeps output only for supctl tail). The child's fd is fixed at
+// exec, so a reload that turns `null` into a captured target restarts the process.
+TEST_F(CtlTail, NullIsDevNullInTheChildAndAReloadToMemoryRestartsIt) {
+    const std::string service = R"(
+services:
+  quiet:
+    command: ["/bin/sh", "-c", "echo out; fd1=$(readlink /proc/$$/fd/1); echo $fd1 >&2; echo done >&2; exec sleep 1000"]
+    start_seconds: 0s
+    stderr: memory
+)";
+    startDaemon(service + "    stdout: null\n");
+    ASSERT_TRUE(waitFor([&] {
+        return daemon->ctl({"tail", "--stderr", "quiet"}).out.find("done\n") != std::string::npos;
+    })) << daemon->log();
+    EXPECT_EQ(daemon->ctl({"tail", "--stderr", "quiet"}).out, "/dev/null\ndone\n");
+    auto out = daemon->ctl({"tail", "quiet"});
+    EXPECT_EQ(out.exitCode, 0) << out.err;
+    EXPECT_EQ(out.out, "");
+
+    const pid_t before = daemon->pidOf("quiet");
+    writeFile(conf / "services.yaml", service + "    stdout: memory\n");
+    ASSERT_EQ(daemon->ctl({"reload"}).exitCode, 0) << daemon->log();
+    ASSERT_TRUE(waitFor([&] { return daemon->ctl({"tail", "quiet"}).out == "out\n"; })) << daemon->log();
+    EXPECT_NE(daemon->pidOf("quiet"), before) << "the process was restarted with a pipe for stdout";
+    EXPECT_NE(daemon->ctl({"tail", "--stderr", "quiet"}).out.find("pipe:"), std::string::npos);
+}
+
 TEST_F(CtlTail, FollowPrintsNewLinesUntilInterrupted) {
     startDaemon(R"(
 services:
   ticker:
     command: ["/bin/sh", "-c", "i=0; while :; do i=$((i+1)); echo \"tick $i\"; sleep 0.05; done"]
     start_seconds: 0s
-    stdout: null
+    stdout: memory
 )");
     std::string before;
     ASSERT_TRUE(waitFor([&] {

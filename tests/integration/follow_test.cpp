@@ -61,7 +61,7 @@ services:
   ticker:
     command: ["/bin/sh", "-c", "i=0; while :; do i=$((i+1)); echo \"tick $i\"; sleep 0.05; done"]
     start_seconds: 0s
-    stdout: null
+    stdout: memory
 )");
     ASSERT_TRUE(waitFor([&] {
         return daemon->ctl({"tail", "ticker"}).out.find("tick 5\n") != std::string::npos;
@@ -83,7 +83,7 @@ services:
   firehose:
     command: ["/usr/bin/yes", "filling the follower's pipe"]
     start_seconds: 0s
-    stdout: null
+    stdout: memory
   quiet:
     command: ["/bin/sleep", "1000"]
     start_seconds: 0s

@@ -30,7 +30,8 @@ Behaviour behaviourOf(const std::vector<std::string>& argv) {
     return Behaviour::Sleeper;
 }
 
-os::ProcessHost::Spawned FakeHost::spawn(Token token, const os::SpawnRequest& request, bool, bool) {
+os::ProcessHost::Spawned FakeHost::spawn(Token token, const os::SpawnRequest& request,
+                                         os::OutputWiring output, bool) {
     Spawned out;
     const std::string name = instanceOf(request);
     if (pipeFails) {
@@ -59,6 +60,7 @@ os::ProcessHost::Spawned FakeHost::spawn(Token token, const os::SpawnRequest& re
     procs_[p.pid] = p;
     tokenOf_[p.pid] = token;
     open_[token] = p.pid;
+    if (output.out == os::Wiring::Discard) discardedOut_.insert(token);
     out.pid = p.pid;
     if (nextExecFails) {
         nextExecFails = false;
@@ -121,14 +123,14 @@ bool FakeHost::deliverExecStatus() {
 
 void FakeHost::closeOutput(Token token) {
     flushExecStatus(token);
-    if (open_.erase(token) && events_) {
-        events_->onOutputClosed(token, os::Stream::Out);
-    }
+    const bool piped = !discardedOut_.erase(token);
+    if (open_.erase(token) && piped && events_) events_->onOutputClosed(token, os::Stream::Out);
 }
 
 void FakeHost::writeOutput(pid_t pid, const std::string& line) {
     auto t = tokenOf_.find(pid);
     if (t == tokenOf_.end() || !open_.count(t->second) || !events_) return;
+    if (discardedOut_.count(t->second)) return;  // /dev/null
     lastOutput_ = line;
     outputBytes_ += line.size();
     events_->onOutput(t->second, os::Stream::Out, line);

@@ -43,7 +43,7 @@ class FakeHost final : public os::ProcessHost {
     bool nextSpawnFails = false;  // the next spawn fails for good, with no child (not a shortage)
 
     void setEvents(Events* events) override { events_ = events; }
-    Spawned spawn(Token token, const os::SpawnRequest& request, bool separateStderr,
+    Spawned spawn(Token token, const os::SpawnRequest& request, os::OutputWiring output,
                   bool notifySocket) override;
     void flushExecStatus(Token token) override;
     void closeOutput(Token token) override;
@@ -98,6 +98,7 @@ class FakeHost final : public os::ProcessHost {
     };
     std::vector<Pending> execStatus_;  // not yet delivered, oldest first
     std::map<Token, pid_t> open_;      // tokens whose pipes are open -> main pid
+    std::set<Token> discardedOut_;     // open tokens whose stdout is /dev/null: no output, no EOF
     std::map<pid_t, Token> tokenOf_;   // every process -> the token of its spawn
     std::size_t spawns_ = 0;
     std::set<std::string> transient_, ended_;

@@ -133,6 +133,9 @@ ServiceSpec randomService(const std::string& name, std::mt19937_64& rng) {
     ServiceSpec s = makeService(name, "sleeper");
     for (int f = 0; f < kAllFields; ++f) randomizeField(s, rng, f);
     s.numprocs = static_cast<unsigned>(uniform(rng, 1, 4));
+    // About half read their stdout through a pipe; the rest discard it (/dev/null). Chosen by name,
+    // not by the generator, so that every seed keeps the run it had.
+    if (!name.empty() && name.back() % 2) s.stdoutTarget.kind = LogTarget::Kind::Daemon;
     return s;
 }
 
@@ -179,7 +182,8 @@ std::string describe(const ServiceSpec& s) {
       << "ms, restart: " << toString(s.restart) << ", start_retries: " << s.startRetries
       << ", backoff: " << s.backoff.initial.count() << "ms.." << s.backoff.max.count()
       << "ms, autostart: " << (s.autostart ? "true" : "false")
-      << ", kill_group: " << (s.killGroup ? "true" : "false");
+      << ", kill_group: " << (s.killGroup ? "true" : "false")
+      << ", stdout: " << (s.stdoutTarget.kind == LogTarget::Kind::Null ? "null" : "daemon");
     if (s.type == ServiceType::Oneshot) o << ", type: oneshot";
     if (s.ready.kind != ProbeKind::Started) o << ", ready: " << toString(s.ready.kind);
     if (s.type == ServiceType::Oneshot || s.ready.kind != ProbeKind::Started)

@@ -119,6 +119,8 @@ TEST(ConfigService, ScalarsInOtherSpellings) {
     EXPECT_EQ(onlyService("services: {a: {command: x, umask: 0o77}}").umask, mode_t{077});
     EXPECT_EQ(onlyService("services: {a: {command: x, stdout: daemon}}").stdoutTarget.kind,
               LogTarget::Kind::Daemon);
+    EXPECT_EQ(onlyService("services: {a: {command: x, stderr: memory}}").stderrTarget.kind,
+              LogTarget::Kind::Memory);
     // A plain null is YAML's "no value", but here it is the word the user meant.
     EXPECT_EQ(
         onlyService("services:\n  a:\n    command: x\n    stdout: null\n    stderr: ~\n").stdoutTarget.kind,
@@ -236,7 +238,7 @@ TEST(ConfigService, SameExecTellsWhatNeedsARestart) {
     // Applied in place: the process keeps running.
     b.stopTimeout = milliseconds(1);
     b.stdoutTarget.maxSize = 1;
-    b.stderrTarget.kind = LogTarget::Kind::Null;
+    b.stderrTarget.kind = LogTarget::Kind::Journal;
     b.backoff.resetAfter = milliseconds(5);
     b.priority = 7;
     b.restart = RestartMode::Never;
@@ -266,6 +268,41 @@ TEST(ConfigService, SameExecTellsWhatNeedsARestart) {
     EXPECT_FALSE(a.sameExec(b));
     b = a;
     b.stderrTarget.kind = LogTarget::Kind::Stdout;  // fd 2 becomes stdout's pipe
+    EXPECT_FALSE(a.sameExec(b));
+    b = a;
+    b.stderrTarget.kind = LogTarget::Kind::Null;  // fd 2 becomes /dev/null
+    EXPECT_FALSE(a.sameExec(b));
+}
+
+// `null` is /dev/null in the child, as systemd's StandardOutput=null; readiness by log_line needs the
+// lines, so it keeps both pipes whatever the targets say.
+TEST(ConfigService, CaptureSaysWhichStreamsHaveAPipe) {
+    ServiceSpec s;
+    EXPECT_EQ(s.capture(), (StreamCapture{true, true, false}));
+    s.stdoutTarget.kind = LogTarget::Kind::Null;
+    EXPECT_EQ(s.capture(), (StreamCapture{false, true, false}));
+    s.stderrTarget.kind = LogTarget::Kind::Null;
+    EXPECT_EQ(s.capture(), (StreamCapture{false, false, false}));
+    s.stderrTarget.kind = LogTarget::Kind::Stdout;
+    EXPECT_EQ(s.capture(), (StreamCapture{false, false, true})) << "merged into a discarded stdout";
+    s.stdoutTarget.kind = LogTarget::Kind::File;
+    EXPECT_EQ(s.capture(), (StreamCapture{true, true, true}));
+    s.stdoutTarget.kind = LogTarget::Kind::Null;
+    s.stderrTarget.kind = LogTarget::Kind::Null;
+    s.ready.kind = ProbeKind::LogLine;
+    EXPECT_EQ(s.capture(), (StreamCapture{true, true, false}));
+
+    // Between two targets that both have a pipe, a reload switches live; to or from null, it restarts.
+    ServiceSpec a;
+    a.command = {"/bin/true"};
+    ServiceSpec b = a;
+    b.stdoutTarget.kind = LogTarget::Kind::Journal;
+    EXPECT_TRUE(a.sameExec(b));
+    b.stdoutTarget.kind = LogTarget::Kind::Null;
+    EXPECT_FALSE(a.sameExec(b));
+    a.stdoutTarget.kind = LogTarget::Kind::Null;
+    EXPECT_TRUE(a.sameExec(b));
+    b.ready.kind = ProbeKind::LogLine;  // now needs the pipe
     EXPECT_FALSE(a.sameExec(b));
 }
 

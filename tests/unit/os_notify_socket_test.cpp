@@ -86,7 +86,7 @@ class NotifySocketTest : public ::testing::Test {
     }
 
     pid_t spawn(ProcessHost::Token token, const SpawnRequest& req, bool notifySocket = true) {
-        auto spawned = host.spawn(token, req, false, notifySocket);
+        auto spawned = host.spawn(token, req, OutputWiring{}, notifySocket);
         EXPECT_FALSE(spawned.error) << spawned.error->describe();
         if (spawned.pid > 0) children.push_back(spawned.pid);
         return spawned.pid;
@@ -212,7 +212,7 @@ std::size_t openFds() {
 TEST_F(NotifySocketTest, AFailedSpawnClosesItsSocket) {
     const std::size_t before = openFds();
     SpawnRequest req;  // no argv: refused before the fork, after the socket was made
-    auto spawned = host.spawn(10, req, false, true);
+    auto spawned = host.spawn(10, req, OutputWiring{}, true);
     ASSERT_TRUE(spawned.error);
     EXPECT_EQ(spawned.error->stage, "argv");
     EXPECT_EQ(openFds(), before);

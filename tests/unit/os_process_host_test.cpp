@@ -29,6 +29,8 @@ struct Recorder final : ProcessHost::Events {
     void onNotify(ProcessHost::Token, const NotifyDatagram&) override {}
 };
 
+constexpr OutputWiring kSeparate{Wiring::Pipe, Wiring::Pipe};
+
 SpawnRequest shell(const std::string& script) {
     SpawnRequest req;
     req.argv = {"/bin/sh", "-c", script};
@@ -49,7 +51,8 @@ class ProcessHostTest : public ::testing::Test {
 // A restart closes the old process's pipes: what it wrote last must reach the sinks first, even
 // though the loop never got to read it (it used to be dropped, up to a full pipe).
 TEST_F(ProcessHostTest, ClosingOutputDeliversWhatThePipeStillHolds) {
-    auto spawned = host.spawn(1, shell("head -c 50000 /dev/zero | tr '\\0' x; echo LAST"), false, false);
+    auto spawned =
+        host.spawn(1, shell("head -c 50000 /dev/zero | tr '\\0' x; echo LAST"), OutputWiring{}, false);
     ASSERT_FALSE(spawned.error) << spawned.error->describe();
     ASSERT_TRUE(test::waitForChild(spawned.pid));
     EXPECT_EQ(events.out.size(), 0u) << "nothing read yet: the loop did not run";
@@ -72,7 +75,7 @@ void waitUntilZombie(pid_t pid) {
 // so a shutdown does not leave thousands of them to the teardown, read and closed one by one after
 // the last exit (the loop reads at most 64 fds per turn and stops at the last exit).
 TEST_F(ProcessHostTest, ReapingDeliversWhatTheChildWroteLastAndClosesItsPipes) {
-    auto spawned = host.spawn(6, shell("echo OUT; echo ERR >&2"), true, false);
+    auto spawned = host.spawn(6, shell("echo OUT; echo ERR >&2"), kSeparate, false);
     ASSERT_FALSE(spawned.error) << spawned.error->describe();
     waitUntilZombie(spawned.pid);
     EXPECT_EQ(events.out, "") << "nothing read yet: the loop did not run";
@@ -91,7 +94,7 @@ TEST_F(ProcessHostTest, ReapingDeliversWhatTheChildWroteLastAndClosesItsPipes) {
 
 // What the child left behind may still hold a pipe: reaping reads what is there and does not wait.
 TEST_F(ProcessHostTest, ReapingLeavesAPipeThatALeftoverStillHolds) {
-    auto spawned = host.spawn(7, shell("sleep 6307 & echo hi"), false, false);
+    auto spawned = host.spawn(7, shell("sleep 6307 & echo hi"), OutputWiring{}, false);
     ASSERT_FALSE(spawned.error) << spawned.error->describe();
     waitUntilZombie(spawned.pid);
     std::vector<ReapedChild> reaped;
@@ -106,11 +109,39 @@ TEST_F(ProcessHostTest, ReapingLeavesAPipeThatALeftoverStillHolds) {
     EXPECT_EQ(events.closed, 1);
 }
 
+// A discarded stream is /dev/null in the child: no pipe to read, nothing delivered, no EOF to report.
+// stderr merged into a discarded stdout is discarded too.
+TEST_F(ProcessHostTest, DiscardedStreamsAreDevNullInTheChild) {
+    const std::string script = "echo OUT; fd1=$(readlink /proc/$$/fd/1); echo $fd1 >&2";
+    auto spawned = host.spawn(8, shell(script), OutputWiring{Wiring::Discard, Wiring::Pipe}, false);
+    ASSERT_FALSE(spawned.error) << spawned.error->describe();
+    waitUntilZombie(spawned.pid);
+    std::vector<ReapedChild> reaped;
+    for (auto until = std::chrono::steady_clock::now() + 10s;
+         reaped.empty() && std::chrono::steady_clock::now() < until;)
+        reaped = host.reap();
+    ASSERT_EQ(reaped.size(), 1u);
+    EXPECT_EQ(events.out, "/dev/null\n") << "only stderr had a pipe; stdout went to /dev/null";
+    EXPECT_EQ(events.closed, 1) << "one pipe, one EOF";
+    host.closeOutput(8);
+
+    events.out.clear();
+    events.closed = 0;
+    spawned =
+        host.spawn(9, shell("echo OUT; echo ERR >&2"), OutputWiring{Wiring::Discard, Wiring::Merge}, false);
+    ASSERT_FALSE(spawned.error) << spawned.error->describe();
+    ASSERT_TRUE(test::waitForChild(spawned.pid));
+    host.closeOutput(9);
+    EXPECT_EQ(events.out, "");
+    EXPECT_EQ(events.closed, 0) << "no pipe at all";
+    EXPECT_EQ(events.execReports, 2) << "the exec status still comes through its own pipe";
+}
+
 TEST_F(ProcessHostTest, ExecFailureIsReportedOnceAndFlushedBeforeTheExit) {
     SpawnRequest req;
     req.argv = {"/nonexistent/program"};
     req.directory = "/";
-    auto spawned = host.spawn(2, req, true, false);
+    auto spawned = host.spawn(2, req, kSeparate, false);
     ASSERT_FALSE(spawned.error);
     ASSERT_TRUE(test::waitForChild(spawned.pid));
     host.flushExecStatus(2);
@@ -125,7 +156,7 @@ TEST_F(ProcessHostTest, ExecFailureIsReportedOnceAndFlushedBeforeTheExit) {
 // A program that backgrounds a child and exits leaves it in its process group: that is how the
 // supervisor finds leftovers.
 TEST_F(ProcessHostTest, GroupMembersFindsWhatAnExitedLeaderLeftBehind) {
-    auto spawned = host.spawn(3, shell("sleep 6302 & exit 0"), false, false);
+    auto spawned = host.spawn(3, shell("sleep 6302 & exit 0"), OutputWiring{}, false);
     ASSERT_FALSE(spawned.error);
     ASSERT_TRUE(test::waitForChild(spawned.pid));
     std::vector<std::string> members;
@@ -150,8 +181,8 @@ TEST_F(ProcessHostTest, GroupMembersFindsWhatAnExitedLeaderLeftBehind) {
 // SIGKILL and reported "1 process left that no service owns" (seen in the systemd e2e test, where
 // a stopped service's `sleep` exited a moment after its shell was reaped).
 TEST_F(ProcessHostTest, ChildrenAreOnlyTheLiveOnesNotTheZombies) {
-    auto alive = host.spawn(4, shell("exec sleep 6304"), false, false);
-    auto dead = host.spawn(5, shell("exit 0"), false, false);
+    auto alive = host.spawn(4, shell("exec sleep 6304"), OutputWiring{}, false);
+    auto dead = host.spawn(5, shell("exit 0"), OutputWiring{}, false);
     ASSERT_FALSE(alive.error);
     ASSERT_FALSE(dead.error);
     siginfo_t info{};
