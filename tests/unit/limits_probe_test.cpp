@@ -168,6 +168,18 @@ TEST_F(LimitsProbeTest, RootIsExemptFromNproc) {
     EXPECT_NE(d->note.find("exempt"), std::string::npos) << d->note;
 }
 
+TEST_F(LimitsProbeTest, TheDaemonsUidFromTheTableElseFromItsStatusFile) {
+    root.addProcess({kDaemon, 1, 1000, "supervisord", 'S', 2});
+    EXPECT_EQ(daemonUid(root.fs(), kDaemon, ProcessTable{}), 1000u) << "a table without a scan";
+    ProcessEntry daemon;
+    daemon.pid = kDaemon;
+    daemon.realUid = 65534;
+    ProcessTable scanned;
+    scanned.processes.push_back(daemon);
+    EXPECT_EQ(daemonUid(root.fs(), kDaemon, scanned), 65534u) << "the table, when it has the daemon";
+    EXPECT_FALSE(daemonUid(root.fs(), 999, ProcessTable{})) << "no status file, and not the host root";
+}
+
 TEST_F(LimitsProbeTest, NprocNoteWhenLimitsConfWouldSetSomethingElse) {
     root.write("etc/security/limits.conf", "nobody soft nproc 4096\nalice - nproc 50\n");
     auto r = probe({65534, 1000});

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <string>
 
 #include "os/limits/KernelLimits.h"
 #include "os/limits/PidsCgroup.h"
@@ -13,6 +14,8 @@ namespace sup::os::limits {
 
 std::optional<uid_t> daemonUid(const FsRoot& fs, pid_t self, const ProcessTable& table) {
     if (const ProcessEntry* e = table.find(self)) return e->realUid;
+    if (auto status = fs.read("proc/" + std::to_string(self) + "/status"))
+        if (auto entry = parseStatus(self, *status)) return entry->realUid;
     if (fs.isHostRoot() && self == ::getpid()) return ::getuid();
     return std::nullopt;
 }

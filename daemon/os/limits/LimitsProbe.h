@@ -28,7 +28,8 @@ LimitsReport probeLimits(const FsRoot& fs, const ProbeRequest& request, const Pr
 // one listed first.
 std::string chooseBinding(const std::vector<LimitDimension>& dimensions, unsigned warnPercent);
 
-// The real uid of the daemon: from the table, else (host root only) getuid().
+// The real uid of the daemon: from the table, else from proc/<self>/status (a table without a /proc
+// scan holds no processes), else (host root only) getuid().
 std::optional<uid_t> daemonUid(const FsRoot& fs, pid_t self, const ProcessTable& table);
 
 }  // namespace sup::os::limits

@@ -1,7 +1,5 @@
 #include "os/limits/ThresholdBound.h"
 
-#include <unistd.h>
-
 #include <string>
 
 #include "os/limits/Percent.h"
@@ -16,13 +14,6 @@ namespace {
 // As LimitsWatch decides "over": a known limit, and a percentage at or above the threshold.
 bool reaches(std::uint64_t used, std::uint64_t limit, unsigned warnPercent) {
     return limit != 0 && limit != kUnlimited && percentOf(used, limit) >= warnPercent;
-}
-
-std::optional<uid_t> ownUid(const FsRoot& fs, pid_t self) {
-    if (auto status = fs.read("proc/" + std::to_string(self) + "/status"))
-        if (auto entry = parseStatus(self, *status)) return entry->realUid;
-    if (fs.isHostRoot() && self == ::getpid()) return ::getuid();
-    return std::nullopt;
 }
 
 }  // namespace
@@ -54,7 +45,7 @@ bool certainlyUnderThreshold(const FsRoot& fs, const ProbeRequest& request) {
 
     const auto rlimits = readProcessRlimits(fs, request.self);
     if (rlimits.nproc) {
-        const auto own = ownUid(fs, request.self);
+        const auto own = daemonUid(fs, request.self, noScan);
         if (!own) return false;
         bool anyUser = *own != 0;  // uid 0 is exempt, as probeNproc reports it
         for (uid_t uid : request.serviceUids) anyUser = anyUser || uid != 0;
