@@ -27,6 +27,13 @@ struct LimitDimension {
     std::string note;    // e.g. "limits.conf would set 4096 for this user at login"
 };
 
+// Whether a dimension is at or over the warning threshold: only a known limit can be (0 is unlimited),
+// and a percentage exactly at the threshold counts. LimitsWatch warns by this rule and the cheap bound
+// before a probe rules dimensions out by it, so the two cannot disagree.
+inline bool atOrOverThreshold(const LimitDimension& d, unsigned warnPercent) {
+    return d.limit != 0 && d.percent >= static_cast<double>(warnPercent);
+}
+
 struct LimitsReport {
     std::vector<LimitDimension> dimensions;
     unsigned warnPercent = 80;

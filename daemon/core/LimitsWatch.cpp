@@ -6,7 +6,7 @@ LimitsWatch::Changes LimitsWatch::update(const LimitsReport& report) {
     Changes out;
     std::set<std::string> now;
     for (const auto& d : report.dimensions) {
-        if (d.limit == 0 || d.percent < report.warnPercent) continue;
+        if (!atOrOverThreshold(d, report.warnPercent)) continue;
         now.insert(d.id);
         if (!over_.count(d.id)) out.crossed.push_back(&d);
     }

@@ -38,6 +38,17 @@ TEST(LimitsWatch, WarnsOnceOnCrossingAndAgainOnlyAfterDroppingBack) {
     EXPECT_EQ(w.update(r5).crossed.size(), 2u);
 }
 
+TEST(LimitsThreshold, ExactlyAtTheThresholdIsOverAndAnUnknownLimitNever) {
+    LimitDimension d{"pids-cgroup", "pids cgroup", 80, 100, 80.0, 0, {}, "", ""};
+    EXPECT_TRUE(atOrOverThreshold(d, 80));
+    d.percent = 79.99;
+    EXPECT_FALSE(atOrOverThreshold(d, 80));
+    d.limit = 0;  // unlimited, whatever the percentage says
+    d.percent = 100;
+    EXPECT_FALSE(atOrOverThreshold(d, 80));
+    EXPECT_FALSE(atOrOverThreshold(d, 1));
+}
+
 TEST(LimitsWatch, UnlimitedDimensionsNeverWarn) {
     LimitsWatch w;
     LimitsReport r;

@@ -54,7 +54,7 @@ LimitsReport probeLimits(const FsRoot& fs, const ProbeRequest& request, const Pr
 std::string chooseBinding(const std::vector<LimitDimension>& dimensions, unsigned warnPercent) {
     const LimitDimension* best = nullptr;
     for (const auto& d : dimensions) {
-        if (d.limit == 0 || d.percent <= 0 || d.percent < static_cast<double>(warnPercent)) continue;
+        if (!atOrOverThreshold(d, warnPercent) || d.percent <= 0) continue;
         if (!best || d.percent > best->percent) best = &d;
     }
     return best ? best->id : std::string();

@@ -11,9 +11,14 @@
 namespace sup::os::limits {
 namespace {
 
-// As LimitsWatch decides "over": a known limit, and a percentage at or above the threshold.
-bool reaches(std::uint64_t used, std::uint64_t limit, unsigned warnPercent) {
-    return limit != 0 && limit != kUnlimited && percentOf(used, limit) >= warnPercent;
+// A limit against the machine's task count, as a dimension reports it (unlimited is 0): the most that
+// any count against that limit can reach.
+LimitDimension taskBound(std::uint64_t tasks, std::uint64_t limit) {
+    LimitDimension d;
+    d.used = tasks;
+    d.limit = limit == kUnlimited ? 0 : limit;
+    d.percent = percentOf(d.used, d.limit);
+    return d;
 }
 
 }  // namespace
@@ -40,7 +45,7 @@ bool certainlyUnderThreshold(const FsRoot& fs, const ProbeRequest& request) {
     ProcessTable noScan;
     noScan.totalThreads = *tasks;
     if (auto d = probePidsCgroup(fs, request.self, noScan, PidsConsumers::Skip);
-        d && reaches(d->used, d->limit, warn))
+        d && atOrOverThreshold(*d, warn))
         return false;
 
     const auto rlimits = readProcessRlimits(fs, request.self);
@@ -49,17 +54,17 @@ bool certainlyUnderThreshold(const FsRoot& fs, const ProbeRequest& request) {
         if (!own) return false;
         bool anyUser = *own != 0;  // uid 0 is exempt, as probeNproc reports it
         for (uid_t uid : request.serviceUids) anyUser = anyUser || uid != 0;
-        if (anyUser && reaches(*tasks, rlimits.nproc->soft, warn)) return false;
+        if (anyUser && atOrOverThreshold(taskBound(*tasks, rlimits.nproc->soft), warn)) return false;
     }
 
     for (const char* file : {"proc/sys/kernel/threads-max", "proc/sys/kernel/pid_max"}) {
         const auto text = fs.read(file);
         const auto limit = text ? parseU64(*text) : std::nullopt;
-        if (limit && reaches(*tasks, *limit, warn)) return false;
+        if (limit && atOrOverThreshold(taskBound(*tasks, *limit), warn)) return false;
     }
 
     const auto fds = probeNofile(fs, request.self, rlimits.nofile, std::string());
-    return !reaches(fds.used, fds.limit, warn);
+    return !atOrOverThreshold(fds, warn);
 }
 
 }  // namespace sup::os::limits
