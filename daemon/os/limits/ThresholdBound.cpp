@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "os/limits/KernelLimits.h"
 #include "os/limits/Percent.h"
 #include "os/limits/PidsCgroup.h"
 #include "os/limits/ProcLimits.h"
@@ -11,9 +12,9 @@
 namespace sup::os::limits {
 namespace {
 
-// A limit against the machine's task count, as a dimension reports it (unlimited is 0): the most that
-// any count against that limit can reach.
-LimitDimension taskBound(std::uint64_t tasks, std::uint64_t limit) {
+// RLIMIT_NPROC against the machine's task count, as a dimension reports it (unlimited is 0): the most
+// that the tasks of any uid can reach.
+LimitDimension nprocBound(std::uint64_t tasks, std::uint64_t limit) {
     LimitDimension d;
     d.used = tasks;
     d.limit = limit == kUnlimited ? 0 : limit;
@@ -41,7 +42,8 @@ bool certainlyUnderThreshold(const FsRoot& fs, const ProbeRequest& request) {
     if (!tasks) return false;
     const unsigned warn = request.warnPercent;
 
-    // The hierarchy root has no pids.current; the probe then counts every task, which `tasks` bounds.
+    // No /proc scan: a table holding only the machine's task count. The pids-cgroup probe counts every
+    // task with it when the hierarchy root has no pids.current; the kernel dimensions always do.
     ProcessTable noScan;
     noScan.totalThreads = *tasks;
     if (auto d = probePidsCgroup(fs, request.self, noScan, PidsConsumers::Skip);
@@ -54,14 +56,11 @@ bool certainlyUnderThreshold(const FsRoot& fs, const ProbeRequest& request) {
         if (!own) return false;
         bool anyUser = *own != 0;  // uid 0 is exempt, as probeNproc reports it
         for (uid_t uid : request.serviceUids) anyUser = anyUser || uid != 0;
-        if (anyUser && atOrOverThreshold(taskBound(*tasks, rlimits.nproc->soft), warn)) return false;
+        if (anyUser && atOrOverThreshold(nprocBound(*tasks, rlimits.nproc->soft), warn)) return false;
     }
 
-    for (const char* file : {"proc/sys/kernel/threads-max", "proc/sys/kernel/pid_max"}) {
-        const auto text = fs.read(file);
-        const auto limit = text ? parseU64(*text) : std::nullopt;
-        if (limit && atOrOverThreshold(taskBound(*tasks, *limit), warn)) return false;
-    }
+    for (auto probe : {probeThreadsMax, probePidMax})
+        if (auto d = probe(fs, noScan); d && atOrOverThreshold(*d, warn)) return false;
 
     const auto fds = probeNofile(fs, request.self, rlimits.nofile, std::string());
     return !atOrOverThreshold(fds, warn);
