@@ -135,7 +135,7 @@ ServiceSpec randomService(const std::string& name, std::mt19937_64& rng) {
     s.numprocs = static_cast<unsigned>(uniform(rng, 1, 4));
     // About half read their stdout through a pipe; the rest discard it (/dev/null). Chosen by name,
     // not by the generator, so that every seed keeps the run it had.
-    if (!name.empty() && name.back() % 2) s.stdoutTarget.kind = LogTarget::Kind::Daemon;
+    if (!name.empty() && name.back() % 2) s.stdoutTarget.kind = LogTarget::Kind::Memory;
     return s;
 }
 
@@ -183,7 +183,7 @@ std::string describe(const ServiceSpec& s) {
       << ", backoff: " << s.backoff.initial.count() << "ms.." << s.backoff.max.count()
       << "ms, autostart: " << (s.autostart ? "true" : "false")
       << ", kill_group: " << (s.killGroup ? "true" : "false")
-      << ", stdout: " << (s.stdoutTarget.kind == LogTarget::Kind::Null ? "null" : "daemon");
+      << ", stdout: " << (s.stdoutTarget.kind == LogTarget::Kind::Null ? "null" : "memory");
     if (s.type == ServiceType::Oneshot) o << ", type: oneshot";
     if (s.ready.kind != ProbeKind::Started) o << ", ready: " << toString(s.ready.kind);
     if (s.type == ServiceType::Oneshot || s.ready.kind != ProbeKind::Started)
