@@ -13,6 +13,7 @@
 #include <cstring>
 #include <sstream>
 #include <system_error>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -64,7 +65,11 @@ RealProcessHost::RealProcessHost(EventLoop& loop, Launcher& launcher) : loop_(lo
         if (events_) events_->onTimer();
     });
     // Deadlines change with almost every event: one timerfd_settime per loop turn, not per change.
+    // The exec statuses come first, as their handling may move a deadline. Once some were delivered,
+    // the loop turns again at once, so that what their handling queued (D-Bus signals, say) is
+    // flushed by the hooks of that turn whatever their order.
     loop_.addPrepareHook([this] {
+        const bool delivered = deliverReadExecStatuses();
         if (wantedTimer_ != armedTimer_) {
             armedTimer_ = wantedTimer_;
             if (armedTimer_)
@@ -72,7 +77,7 @@ RealProcessHost::RealProcessHost(EventLoop& loop, Launcher& launcher) : loop_(lo
             else
                 timer_.disarm();
         }
-        return -1;
+        return delivered ? 0 : -1;
     });
 }
 
@@ -127,7 +132,26 @@ ProcessHost::Spawned RealProcessHost::spawn(Token token, const SpawnRequest& req
     if (res.pidfd) pidfds_[res.pid] = std::move(res.pidfd);
     tokens_[res.pid] = token;
     Io& io = io_[token];
-    if (res.execStatus) watch(token, io.execStatus, std::move(res.execStatus), kExec);
+    // The launcher clones with CLONE_VFORK: it returns once the child has exec'd or died, so the status
+    // is final and read here, at no wait; no descriptor and no wake-up of the loop for it. It is
+    // delivered at the end of the turn like any event, not from inside spawn(). A launcher whose
+    // child may still be on its way gets the pipe watched instead.
+    if (res.execStatus) {
+        pollfd p{res.execStatus.get(), POLLIN, 0};
+        int n;
+        do n = ::poll(&p, 1, 0);
+        while (n < 0 && errno == EINTR);
+        if (n > 0) {
+            try {
+                io.execRead = readExecStatus(res.execStatus.get());
+            } catch (const std::system_error& e) {
+                io.execRead = SpawnError{"exec", e.code().value(), "status pipe"};
+            }
+            execRead_.push_back(token);
+        } else {
+            watch(token, io.execStatus, std::move(res.execStatus), kExec);
+        }
+    }
     if (outPipe) watch(token, io.out, std::move(outPipe->readEnd), kOut);
     if (errPipe) watch(token, io.err, std::move(errPipe->readEnd), kErr);
     if (notify) {
@@ -204,9 +228,33 @@ void RealProcessHost::onReadable(Token token, int which) {
     (void)readChunk(token, io, which);
 }
 
+void RealProcessHost::deliverReadExecStatus(Token token, Io& io) {
+    if (!io.execRead) return;
+    const std::optional<SpawnError> error = std::move(*io.execRead);
+    io.execRead.reset();
+    if (events_) events_->onExecStatus(token, error);
+}
+
+bool RealProcessHost::deliverReadExecStatuses() {
+    bool delivered = false;
+    while (!execRead_.empty()) {
+        // Taken whole: handling one may spawn, which queues more (for the next round of this loop).
+        const std::vector<Token> tokens = std::exchange(execRead_, {});
+        for (Token token : tokens) {
+            auto it = io_.find(token);  // looked up afresh: handling the previous one may close this
+            if (it == io_.end() || !it->second.execRead) continue;
+            deliverReadExecStatus(token, it->second);
+            delivered = true;
+        }
+    }
+    return delivered;
+}
+
 void RealProcessHost::flushExecStatus(Token token) {
     auto it = io_.find(token);
-    if (it == io_.end() || !it->second.execStatus) return;
+    if (it == io_.end()) return;
+    if (it->second.execRead) return deliverReadExecStatus(token, it->second);
+    if (!it->second.execStatus) return;
     // Only once the child has exec'd or died is the pipe readable; a blocking read must not wait.
     pollfd p{it->second.execStatus.get(), POLLIN, 0};
     int n;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "os/EventLoop.h"
 #include "os/NotifySocket.h"
@@ -34,8 +35,14 @@ class RealProcessHost final : public ProcessHost {
   private:
     struct Io {
         UniqueFd execStatus, out, err;
+        // The exec status, already read but not yet delivered (see spawn()).
+        std::optional<std::optional<SpawnError>> execRead;
         std::optional<NotifySocket> notify;
     };
+    // Delivers the exec statuses spawn() read, at the end of the loop's turn; true if it delivered any.
+    bool deliverReadExecStatuses();
+    // Delivers `io`'s exec status if it was read and not delivered yet.
+    void deliverReadExecStatus(Token token, Io& io);
     void watch(Token token, UniqueFd& slot, UniqueFd fd, int which);
     void onReadable(Token token, int which);  // 0 exec status, 1 stdout, 2 stderr
     // Reads one chunk; false once the pipe is closed (EOF or error).
@@ -52,6 +59,7 @@ class RealProcessHost final : public ProcessHost {
     std::unordered_map<Token, Io> io_;
     std::unordered_map<pid_t, UniqueFd> pidfds_;  // until reaped: signals cannot hit a recycled pid
     std::unordered_map<pid_t, Token> tokens_;     // until reaped: whose pipes to read at the exit
+    std::vector<Token> execRead_;                 // tokens whose Io::execRead waits for the turn's end
     TimerFd timer_;
     std::optional<TimePoint> wantedTimer_, armedTimer_;
 };

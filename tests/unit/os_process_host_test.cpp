@@ -2,6 +2,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include <gtest/gtest.h>
 
@@ -135,6 +136,33 @@ TEST_F(ProcessHostTest, DiscardedStreamsAreDevNullInTheChild) {
     EXPECT_EQ(events.out, "");
     EXPECT_EQ(events.closed, 0) << "no pipe at all";
     EXPECT_EQ(events.execReports, 2) << "the exec status still comes through its own pipe";
+}
+
+std::size_t openFds() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n;
+}
+
+// The launcher returns once the child has exec'd (CLONE_VFORK), so its exec status is read at the
+// spawn: a running service holds its pidfd and its pipes, and no status pipe (10,000 services with
+// `null` output met EMFILE at an RLIMIT_NOFILE of 20,000 while the status pipes waited for the loop).
+// The status still arrives as an event, never from inside spawn().
+TEST_F(ProcessHostTest, TheExecStatusIsReadAtTheSpawnAndHoldsNoDescriptor) {
+    const std::size_t before = openFds();
+    auto spawned =
+        host.spawn(10, shell("exec sleep 6310"), OutputWiring{Wiring::Discard, Wiring::Merge}, false);
+    ASSERT_FALSE(spawned.error) << spawned.error->describe();
+    EXPECT_EQ(openFds(), before + 1) << "only the pidfd";
+    EXPECT_EQ(events.execReports, 0) << "not delivered from inside spawn()";
+    host.flushExecStatus(10);
+    EXPECT_EQ(events.execReports, 1);
+    EXPECT_FALSE(events.execError);
+    host.flushExecStatus(10);
+    EXPECT_EQ(events.execReports, 1) << "once";
+    EXPECT_EQ(host.signal(spawned.pid, SIGKILL), 0);
+    ASSERT_TRUE(test::waitForChild(spawned.pid));
+    host.closeOutput(10);
 }
 
 TEST_F(ProcessHostTest, ExecFailureIsReportedOnceAndFlushedBeforeTheExit) {
