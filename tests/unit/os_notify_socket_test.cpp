@@ -202,20 +202,14 @@ TEST_F(NotifySocketTest, TheSocketIsNotInheritedByTheChild) {
     host.closeOutput(5);
 }
 
-std::size_t openFds() {
-    std::size_t n = 0;
-    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
-    return n;
-}
-
 // A spawn that fails in the daemon (no child exists) leaves no socket behind, and its name is free.
 TEST_F(NotifySocketTest, AFailedSpawnClosesItsSocket) {
-    const std::size_t before = openFds();
+    const std::size_t before = test::openFds();
     SpawnRequest req;  // no argv: refused before the fork, after the socket was made
     auto spawned = host.spawn(10, req, OutputWiring{}, true);
     ASSERT_TRUE(spawned.error);
     EXPECT_EQ(spawned.error->stage, "argv");
-    EXPECT_EQ(openFds(), before);
+    EXPECT_EQ(test::openFds(), before);
     NotifySocket again("supervisord/" + std::to_string(::getpid()) + "/notify/10");
     EXPECT_EQ(again.address(), "@supervisord/" + std::to_string(::getpid()) + "/notify/10");
 }

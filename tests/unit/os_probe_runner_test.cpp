@@ -21,6 +21,7 @@
 #include "os/ProbeAddress.h"
 #include "os/RealProbeRunner.h"
 #include "os/UniqueFd.h"
+#include "unit/os_test_helpers.h"
 
 namespace sup::os::test {
 namespace {
@@ -28,12 +29,6 @@ namespace {
 using namespace std::chrono_literals;
 using Ms = std::chrono::milliseconds;
 constexpr auto kGiveUp = 20s;  // generous: sanitizers and a loaded machine
-
-std::size_t openFds() {
-    std::size_t n = 0;
-    for ([[maybe_unused]] auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
-    return n - 1;  // the directory iterator's own fd
-}
 
 // A TCP socket bound to an ephemeral loopback port; listening only when asked (bound and not listening,
 // it refuses connections, and keeping it open keeps the port from being reused meanwhile).
@@ -394,7 +389,7 @@ TEST_F(ProbeRunnerLifecycle, CancelReportsNothingAndReleasesEverything) {
     HttpServer server = HttpServer::silent();
     FullAcceptQueue full;
     warmUpHttp();
-    const std::size_t before = openFds();
+    const std::size_t before = test::openFds();
     runner.start(1, http(server.url(), 200, 300ms));
     runner.start(2, tcp(full.listener.address(), 300ms));
     const auto giveUp = Clock::now() + kGiveUp;
@@ -410,13 +405,13 @@ TEST_F(ProbeRunnerLifecycle, CancelReportsNothingAndReleasesEverything) {
     runFor(600ms);  // past both timeouts
     EXPECT_EQ(recorder.calls, 0);
     // What is left open: the refused port's socket and the connection the silent server holds.
-    EXPECT_EQ(openFds(), before + 1 + static_cast<std::size_t>(server.accepted()));
+    EXPECT_EQ(test::openFds(), before + 1 + static_cast<std::size_t>(server.accepted()));
 }
 
 TEST_F(ProbeRunnerLifecycle, DestructorReleasesWhatIsInFlight) {
     HttpServer server = HttpServer::silent();
     FullAcceptQueue full;
-    const std::size_t before = openFds();
+    const std::size_t before = test::openFds();
     {
         RealProbeRunner other(loop);
         other.setEvents(&recorder);
@@ -427,7 +422,7 @@ TEST_F(ProbeRunnerLifecycle, DestructorReleasesWhatIsInFlight) {
     }
     runFor(100ms);
     EXPECT_EQ(recorder.calls, 0);
-    EXPECT_EQ(openFds(), before + static_cast<std::size_t>(server.accepted()));
+    EXPECT_EQ(test::openFds(), before + static_cast<std::size_t>(server.accepted()));
 }
 
 TEST_F(ProbeRunnerLifecycle, HundredConcurrentProbesAreAllAnswered) {
@@ -435,7 +430,7 @@ TEST_F(ProbeRunnerLifecycle, HundredConcurrentProbesAreAllAnswered) {
     LoopbackSocket listening;
     listening.listen(256);
     warmUpHttp();
-    const std::size_t before = openFds();
+    const std::size_t before = test::openFds();
     for (ProbeRunner::Id id = 0; id < 100; ++id)
         runner.start(id, id % 2 ? http(server.url(), 200, 10s) : tcp(listening.address(), 10s));
     EXPECT_EQ(runner.inFlight(), 100u);
@@ -448,7 +443,7 @@ TEST_F(ProbeRunnerLifecycle, HundredConcurrentProbesAreAllAnswered) {
     // holds no fd of ours; the server has closed its side of each http one).
     const auto giveUp = Clock::now() + kGiveUp;
     while (server.closed() < 50 && Clock::now() < giveUp) std::this_thread::sleep_for(10ms);
-    EXPECT_EQ(openFds(), before);
+    EXPECT_EQ(test::openFds(), before);
 }
 
 TEST_F(ProbeRunnerLifecycle, ResultHandlerMayStartAndCancel) {

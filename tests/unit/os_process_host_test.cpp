@@ -72,6 +72,15 @@ void waitUntilZombie(pid_t pid) {
     ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT), 0);
 }
 
+// What host.reap() returns once it returns something (within 10 s).
+std::vector<ReapedChild> reapSome(RealProcessHost& host) {
+    std::vector<ReapedChild> reaped;
+    for (auto until = std::chrono::steady_clock::now() + 10s;
+         reaped.empty() && std::chrono::steady_clock::now() < until;)
+        reaped = host.reap();
+    return reaped;
+}
+
 // A reaped child's pipes hold what it wrote last, then EOF: reap() delivers and closes them at once,
 // so a shutdown does not leave thousands of them to the teardown, read and closed one by one after
 // the last exit (the loop reads at most 64 fds per turn and stops at the last exit).
@@ -80,10 +89,7 @@ TEST_F(ProcessHostTest, ReapingDeliversWhatTheChildWroteLastAndClosesItsPipes) {
     ASSERT_FALSE(spawned.error) << spawned.error->describe();
     waitUntilZombie(spawned.pid);
     EXPECT_EQ(events.out, "") << "nothing read yet: the loop did not run";
-    std::vector<ReapedChild> reaped;
-    for (auto until = std::chrono::steady_clock::now() + 10s;
-         reaped.empty() && std::chrono::steady_clock::now() < until;)
-        reaped = host.reap();
+    const std::vector<ReapedChild> reaped = reapSome(host);
     ASSERT_EQ(reaped.size(), 1u);
     EXPECT_EQ(reaped[0].pid, spawned.pid);
     EXPECT_EQ(events.out, "OUT\nERR\n");
@@ -98,10 +104,7 @@ TEST_F(ProcessHostTest, ReapingLeavesAPipeThatALeftoverStillHolds) {
     auto spawned = host.spawn(7, shell("sleep 6307 & echo hi"), OutputWiring{}, false);
     ASSERT_FALSE(spawned.error) << spawned.error->describe();
     waitUntilZombie(spawned.pid);
-    std::vector<ReapedChild> reaped;
-    for (auto until = std::chrono::steady_clock::now() + 10s;
-         reaped.empty() && std::chrono::steady_clock::now() < until;)
-        reaped = host.reap();
+    const std::vector<ReapedChild> reaped = reapSome(host);
     ASSERT_EQ(reaped.size(), 1u);
     EXPECT_EQ(events.out, "hi\n");
     EXPECT_EQ(events.closed, 0) << "the sleep still holds the write end";
@@ -117,10 +120,7 @@ TEST_F(ProcessHostTest, DiscardedStreamsAreDevNullInTheChild) {
     auto spawned = host.spawn(8, shell(script), OutputWiring{Wiring::Discard, Wiring::Pipe}, false);
     ASSERT_FALSE(spawned.error) << spawned.error->describe();
     waitUntilZombie(spawned.pid);
-    std::vector<ReapedChild> reaped;
-    for (auto until = std::chrono::steady_clock::now() + 10s;
-         reaped.empty() && std::chrono::steady_clock::now() < until;)
-        reaped = host.reap();
+    const std::vector<ReapedChild> reaped = reapSome(host);
     ASSERT_EQ(reaped.size(), 1u);
     EXPECT_EQ(events.out, "/dev/null\n") << "only stderr had a pipe; stdout went to /dev/null";
     EXPECT_EQ(events.closed, 1) << "one pipe, one EOF";
@@ -138,22 +138,16 @@ TEST_F(ProcessHostTest, DiscardedStreamsAreDevNullInTheChild) {
     EXPECT_EQ(events.execReports, 2) << "the exec status still comes through its own pipe";
 }
 
-std::size_t openFds() {
-    std::size_t n = 0;
-    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
-    return n;
-}
-
 // The launcher returns once the child has exec'd (CLONE_VFORK), so its exec status is read at the
 // spawn: a running service holds its pidfd and its pipes, and no status pipe (10,000 services with
 // `null` output met EMFILE at an RLIMIT_NOFILE of 20,000 while the status pipes waited for the loop).
 // The status still arrives as an event, never from inside spawn().
 TEST_F(ProcessHostTest, TheExecStatusIsReadAtTheSpawnAndHoldsNoDescriptor) {
-    const std::size_t before = openFds();
+    const std::size_t before = test::openFds();
     auto spawned =
         host.spawn(10, shell("exec sleep 6310"), OutputWiring{Wiring::Discard, Wiring::Merge}, false);
     ASSERT_FALSE(spawned.error) << spawned.error->describe();
-    EXPECT_EQ(openFds(), before + 1) << "only the pidfd";
+    EXPECT_EQ(test::openFds(), before + 1) << "only the pidfd";
     EXPECT_EQ(events.execReports, 0) << "not delivered from inside spawn()";
     host.flushExecStatus(10);
     EXPECT_EQ(events.execReports, 1);

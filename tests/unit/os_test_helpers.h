@@ -30,6 +30,13 @@ namespace sup::os::test {
 using namespace std::chrono_literals;
 constexpr auto kDeadline = 20s;
 
+// Descriptors open in this process (the directory iterator's own not counted).
+inline std::size_t openFds() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n - 1;
+}
+
 // Waits (polling, never blocking forever) for one specific child; SIGKILLs it at the deadline.
 inline std::optional<ReapedChild> waitForChild(pid_t pid, std::chrono::milliseconds deadline = kDeadline) {
     auto until = std::chrono::steady_clock::now() + deadline;
