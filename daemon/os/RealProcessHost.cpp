@@ -52,6 +52,25 @@ constexpr int kNotifyDrainLimit = 256;
 
 enum { kExec = 0, kOut = 1, kErr = 2, kNotify = 3 };
 
+// Whether the exec status pipe holds the child's last word: only once it has exec'd or died, and a
+// blocking read must not wait for that.
+bool execStatusReady(int fd) {
+    pollfd p{fd, POLLIN, 0};
+    int n;
+    do n = ::poll(&p, 1, 0);
+    while (n < 0 && errno == EINTR);
+    return n > 0;
+}
+
+// The status itself; a pipe that cannot be read is reported as the failure it is.
+std::optional<SpawnError> takeExecStatus(int fd) {
+    try {
+        return readExecStatus(fd);
+    } catch (const std::system_error& e) {
+        return SpawnError{"exec", e.code().value(), "status pipe"};
+    }
+}
+
 // Where a spawn's NOTIFY_SOCKET lives: named after the daemon and the token, so `ss -xlp` tells whose it is.
 std::string notifySocketName(ProcessHost::Token token) {
     return "supervisord/" + std::to_string(::getpid()) + "/notify/" + std::to_string(token);
@@ -137,16 +156,8 @@ ProcessHost::Spawned RealProcessHost::spawn(Token token, const SpawnRequest& req
     // delivered at the end of the turn like any event, not from inside spawn(). A launcher whose
     // child may still be on its way gets the pipe watched instead.
     if (res.execStatus) {
-        pollfd p{res.execStatus.get(), POLLIN, 0};
-        int n;
-        do n = ::poll(&p, 1, 0);
-        while (n < 0 && errno == EINTR);
-        if (n > 0) {
-            try {
-                io.execRead = readExecStatus(res.execStatus.get());
-            } catch (const std::system_error& e) {
-                io.execRead = SpawnError{"exec", e.code().value(), "status pipe"};
-            }
+        if (execStatusReady(res.execStatus.get())) {
+            io.execRead = takeExecStatus(res.execStatus.get());
             execRead_.push_back(token);
         } else {
             watch(token, io.execStatus, std::move(res.execStatus), kExec);
@@ -215,12 +226,7 @@ void RealProcessHost::onReadable(Token token, int which) {
     Io& io = it->second;
     if (which == kExec) {
         if (!io.execStatus) return;
-        std::optional<SpawnError> error;
-        try {
-            error = readExecStatus(io.execStatus.get());
-        } catch (const std::system_error& e) {
-            error = SpawnError{"exec", e.code().value(), "status pipe"};
-        }
+        const std::optional<SpawnError> error = takeExecStatus(io.execStatus.get());
         close(io, kExec);
         if (events_) events_->onExecStatus(token, error);
         return;
@@ -254,13 +260,7 @@ void RealProcessHost::flushExecStatus(Token token) {
     auto it = io_.find(token);
     if (it == io_.end()) return;
     if (it->second.execRead) return deliverReadExecStatus(token, it->second);
-    if (!it->second.execStatus) return;
-    // Only once the child has exec'd or died is the pipe readable; a blocking read must not wait.
-    pollfd p{it->second.execStatus.get(), POLLIN, 0};
-    int n;
-    do n = ::poll(&p, 1, 0);
-    while (n < 0 && errno == EINTR);
-    if (n > 0) onReadable(token, kExec);
+    if (it->second.execStatus && execStatusReady(it->second.execStatus.get())) onReadable(token, kExec);
 }
 
 void RealProcessHost::closeOutput(Token token) {
