@@ -11,6 +11,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include "ctl/ProcessReader.h"
+#include "daemon/bus/ErrorNames.h"
 #include "supervisord-proxy.h"
 
 namespace sup::ctl {
@@ -59,14 +60,24 @@ std::unique_ptr<sdbus::IConnection> openBus(const BusTarget& target) {
 
 }  // namespace
 
-// The generated proxy. Signals are subscribed (AddMatch) only when a command needs them, so a
-// plain `status` costs one round trip.
+// The generated proxy. Signals are subscribed (AddMatch, then Manager1.Subscribe) only when a command
+// needs them, so a plain `status` costs one round trip.
 class ManagerProxy final : public sdbus::ProxyInterfaces<io::supervisord::Manager1_proxy> {
   public:
     ManagerProxy(sdbus::IConnection& connection, BusClient& owner)
         : ProxyInterfaces(connection, kBusName, kManagerPath), owner_(owner) {}
     ~ManagerProxy() { unregisterProxy(); }
-    void subscribe() { registerProxy(); }
+    // The match first, so no signal the subscription brings can be missed. The daemon sends its
+    // signals only while a client is subscribed (like systemd); the subscription ends with this
+    // connection. A daemon from before Subscribe signals to everyone and answers UnknownMethod.
+    void subscribe() {
+        registerProxy();
+        try {
+            Subscribe();
+        } catch (const sdbus::Error& e) {
+            if (e.getName() != kUnknownMethod && e.getName() != bus::errors::kAlreadySubscribed) throw;
+        }
+    }
     sdbus::IProxy& raw() { return getProxy(); }
 
   private:

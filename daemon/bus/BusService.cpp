@@ -15,6 +15,7 @@
 #include "bus/BusText.h"
 #include "bus/ManagerObject.h"
 #include "bus/ProcessObjects.h"
+#include "bus/RawBus.h"
 
 namespace sup::bus {
 
@@ -73,9 +74,10 @@ void BusService::attach() {
         // Rebuilt from the live list: what changed while the bus was away reached no object.
         tally_ = ProcessTally{};
         // Objects first, name last: a client that sees the name appear finds everything in place.
+        subscribers_ = std::make_unique<Subscribers>(rawBusOf(*connection_));
         manager_ = std::make_unique<ManagerObject>(*connection_, control_, authorizer_, tally_, followers_,
-                                                   options_.configPath);
-        processes_ = std::make_unique<ProcessObjects>(*connection_, control_, authorizer_);
+                                                   *subscribers_, options_.configPath);
+        processes_ = std::make_unique<ProcessObjects>(*connection_, control_, authorizer_, *subscribers_);
         for (const auto& info : control_.list()) addProcess(info, false);
         ownName();
         auto poll = connection_->getEventLoopPollData();
@@ -99,6 +101,7 @@ void BusService::detach() noexcept {
     // Unregister every object before the connection goes (it flushes queued replies on close).
     processes_.reset();
     manager_.reset();
+    subscribers_.reset();
     connection_.reset();
     movedManagerProperties_.clear();  // a new connection publishes the counts as they are then
 }
@@ -180,6 +183,7 @@ void BusService::flushManagerProperties() {
     if (movedManagerProperties_.empty()) return;
     std::vector<std::string> changed;
     changed.swap(movedManagerProperties_);
+    if (!subscribers_->any()) return;
     publish("the process counts", [&] { manager_->propertiesChanged(changed); });
 }
 
@@ -270,7 +274,7 @@ void BusService::onStateChanged(const ProcessInfo& info, ProcessState oldState, 
         processes_->update(info);
         if (aggregates.counts) managerPropertiesMoved({"StateCounts"});
         if (aggregates.forkPressure) managerPropertiesMoved({"ForkPressure"});
-        manager_->emitProcessStateChanged(
+        manager_->processStateChanged(
             busText(info.name), std::string(toString(oldState)), std::string(toString(info.state)),
             static_cast<std::uint32_t>(info.pid > 0 ? info.pid : 0), busText(reason));
     });

@@ -20,6 +20,7 @@
 #include "bus/Authorizer.h"
 #include "bus/OutputFollowers.h"
 #include "bus/ProcessTally.h"
+#include "bus/Subscribers.h"
 #include "core/Clock.h"
 #include "os/EventLoop.h"
 #include "os/TimerFd.h"
@@ -106,6 +107,8 @@ class BusService final : public ControlObserver {
     ProcessTally tally_;
     OutputFollowers followers_;
     std::unique_ptr<sdbus::IConnection> connection_;
+    // The clients that asked for signals, on this connection (a reconnect starts with none).
+    std::unique_ptr<Subscribers> subscribers_;
     std::unique_ptr<ManagerObject> manager_;
     // Every instance's object, on the same connection (one fallback vtable, not one object each).
     std::unique_ptr<ProcessObjects> processes_;

@@ -9,6 +9,8 @@ inline constexpr const char* kNotRunning = "io.supervisord.Error.NotRunning";
 inline constexpr const char* kInvalidConfig = "io.supervisord.Error.InvalidConfig";
 inline constexpr const char* kInvalidArgument = "io.supervisord.Error.InvalidArgument";
 inline constexpr const char* kFailed = "io.supervisord.Error.Failed";
+inline constexpr const char* kAlreadySubscribed = "io.supervisord.Error.AlreadySubscribed";
+inline constexpr const char* kNotSubscribed = "io.supervisord.Error.NotSubscribed";
 inline constexpr const char* kAccessDenied = "org.freedesktop.DBus.Error.AccessDenied";
 inline constexpr const char* kLimitsExceeded = "org.freedesktop.DBus.Error.LimitsExceeded";
 }  // namespace sup::bus::errors

@@ -8,6 +8,7 @@
 #include "bus/BusErrors.h"
 #include "bus/BusNames.h"
 #include "bus/ProcessDict.h"
+#include "bus/RawBus.h"
 
 namespace sup::bus {
 
@@ -86,7 +87,8 @@ ManagerObjectCore::ManagerObjectCore(sdbus::IConnection& connection, sdbus::meth
 }  // namespace detail
 
 ManagerObject::ManagerObject(sdbus::IConnection& connection, Control& control, const Authorizer& authorizer,
-                             const ProcessTally& tally, OutputFollowers& followers, std::string configPath)
+                             const ProcessTally& tally, OutputFollowers& followers, Subscribers& subscribers,
+                             std::string configPath)
     : ManagerObjectCore(
           connection, [this](sdbus::MethodCall call) { listProcesses(std::move(call)); },
           [this](sdbus::MethodCall call) { listProcessRows(std::move(call)); }),
@@ -97,6 +99,7 @@ ManagerObject::ManagerObject(sdbus::IConnection& connection, Control& control, c
       authorizer_(authorizer),
       tally_(tally),
       followers_(followers),
+      subscribers_(subscribers),
       configPath_(std::move(configPath)) {
     if (!registrar.applied())
         throw std::logic_error("the generated Manager1 adaptor lacks ListProcesses or ListProcessRows");
@@ -248,7 +251,7 @@ ManagerObject::Reload() {
         auto added = busText(std::move(r.added));
         auto removed = busText(std::move(r.removed));
         auto changed = busText(std::move(r.changed));
-        emitReloaded(added, removed, changed);
+        if (subscribers_.any()) emitReloaded(added, removed, changed);
         return std::make_tuple(std::move(added), std::move(removed), std::move(changed));
     });
 }
@@ -257,6 +260,22 @@ void ManagerObject::Shutdown() {
     guarded([&] {
         authorize("shut down supervisord");
         control_.shutdown();
+    });
+}
+
+// Public, as systemd's are: a subscription shows nothing a client could not read with GetProcess, and
+// it costs one entry per connection, which dbus-daemon's limits on connections already bound.
+void ManagerObject::Subscribe() {
+    guarded([&] {
+        if (!subscribers_.add(rawMessageOf(*getObject().getCurrentlyProcessedMessage())))
+            throw sdbus::Error(errors::kAlreadySubscribed, "this client is already subscribed");
+    });
+}
+
+void ManagerObject::Unsubscribe() {
+    guarded([&] {
+        if (!subscribers_.remove(rawMessageOf(*getObject().getCurrentlyProcessedMessage())))
+            throw sdbus::Error(errors::kNotSubscribed, "this client is not subscribed");
     });
 }
 

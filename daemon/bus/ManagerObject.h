@@ -3,6 +3,7 @@
 // and authorized.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -15,6 +16,7 @@
 #include "bus/MethodOverride.h"
 #include "bus/OutputFollowers.h"
 #include "bus/ProcessTally.h"
+#include "bus/Subscribers.h"
 #include "io.supervisord-adaptor.h"
 #include "supervisor/Control.h"
 
@@ -39,13 +41,19 @@ class ManagerObject final : private detail::ManagerObjectCore,
     static constexpr const char* kInterface = io::supervisord::Manager1_adaptor::INTERFACE_NAME;
 
     ManagerObject(sdbus::IConnection& connection, Control& control, const Authorizer& authorizer,
-                  const ProcessTally& tally, OutputFollowers& followers, std::string configPath);
+                  const ProcessTally& tally, OutputFollowers& followers, Subscribers& subscribers,
+                  std::string configPath);
     ~ManagerObject();
     ManagerObject(const ManagerObject&) = delete;
     ManagerObject& operator=(const ManagerObject&) = delete;
 
+    // Signals, sent only while a client is subscribed (Subscribers.h).
     void propertiesChanged(const std::vector<std::string>& properties) {
-        emitPropertiesChangedSignal(kInterface, properties);
+        if (subscribers_.any()) emitPropertiesChangedSignal(kInterface, properties);
+    }
+    void processStateChanged(const std::string& name, const std::string& oldState,
+                             const std::string& newState, std::uint32_t pid, const std::string& reason) {
+        if (subscribers_.any()) emitProcessStateChanged(name, oldState, newState, pid, reason);
     }
 
   private:
@@ -78,6 +86,8 @@ class ManagerObject final : private detail::ManagerObjectCore,
     std::tuple<std::vector<std::string>, std::vector<std::string>, std::vector<std::string>> Reload()
         override;
     void Shutdown() override;
+    void Subscribe() override;
+    void Unsubscribe() override;
     std::vector<uint8_t> Tail(const std::string& name, const std::string& stream,
                               const uint32_t& lines) override;
     sdbus::UnixFd Follow(const std::string& name, const std::string& stream, const uint32_t& lines) override;
@@ -100,6 +110,7 @@ class ManagerObject final : private detail::ManagerObjectCore,
     const Authorizer& authorizer_;
     const ProcessTally& tally_;
     OutputFollowers& followers_;
+    Subscribers& subscribers_;
     const std::string configPath_;
 };
 

@@ -295,8 +295,9 @@ const sd_bus_vtable ProcessObjects::Callbacks::kVtable[] = {
 
 #undef SUP_PROPERTY
 
-ProcessObjects::ProcessObjects(sdbus::IConnection& connection, Control& control, const Authorizer& authorizer)
-    : control_(control), authorizer_(authorizer), bus_(rawBusOf(connection)) {
+ProcessObjects::ProcessObjects(sdbus::IConnection& connection, Control& control, const Authorizer& authorizer,
+                               const Subscribers& subscribers)
+    : control_(control), authorizer_(authorizer), subscribers_(subscribers), bus_(rawBusOf(connection)) {
     sd_bus_slot* slot = nullptr;
     int rc = ::sd_bus_add_fallback_vtable(bus_, &slot, kProcessPathPrefix, kInterface, Callbacks::kVtable,
                                           &Callbacks::find, this);
@@ -338,7 +339,7 @@ void ProcessObjects::add(const ProcessInfo& info) {
 }
 
 void ProcessObjects::announce(const std::string& name) {
-    if (!contains(name)) return;
+    if (!contains(name) || !subscribers_.any()) return;
     forgetReading();  // a state change may have come in the same message
     const int rc = ::sd_bus_emit_object_added(bus_, processObjectPath(name).c_str());
     forgetReading();
@@ -350,7 +351,8 @@ void ProcessObjects::remove(const std::string& name) {
     if (it == instances_.end()) return;
     flushOne(*it);  // its last state (STOPPED, say) before it goes
     // Emitted while the path still resolves: sd-bus lists the interfaces the object had.
-    const int rc = ::sd_bus_emit_object_removed(bus_, processObjectPath(name).c_str());
+    const int rc =
+        subscribers_.any() ? ::sd_bus_emit_object_removed(bus_, processObjectPath(name).c_str()) : 0;
     forgetReading();
     instances_.erase(it);
     emit(rc, "InterfacesRemoved", name);
@@ -363,7 +365,9 @@ void ProcessObjects::update(const ProcessInfo& info) {
     SignalledValues now = SignalledValues::of(info);
     const std::uint32_t moved = changedMask(instance.values, now);
     instance.values = std::move(now);
-    if (moved == 0) return;
+    // Unsubscribed, the new values are kept (the next signal names only what moves after them) and
+    // nothing waits to be sent.
+    if (moved == 0 || !subscribers_.any()) return;
     if (instance.unsignalled == 0) pending_.push_back(info.name);
     instance.unsignalled |= moved;
 }
@@ -386,7 +390,7 @@ void ProcessObjects::flush() {
 
 void ProcessObjects::flushOne(Instances::value_type& entry) {
     const std::uint32_t changed = std::exchange(entry.second.unsignalled, 0);
-    if (changed != 0) emitPropertiesChanged(entry.first, entry.second.values, changed);
+    if (changed != 0 && subscribers_.any()) emitPropertiesChanged(entry.first, entry.second.values, changed);
 }
 
 void ProcessObjects::emitPropertiesChanged(const std::string& name, const SignalledValues& values,

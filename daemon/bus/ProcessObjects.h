@@ -32,6 +32,7 @@
 
 #include "bus/Authorizer.h"
 #include "bus/ProcessChanges.h"
+#include "bus/Subscribers.h"
 #include "supervisor/Control.h"
 
 namespace sdbus {
@@ -43,8 +44,9 @@ namespace sup::bus {
 class ProcessObjects {
   public:
     // Registers the vtable and the enumerator below kProcessPathPrefix on the connection's sd_bus.
-    // Throws std::runtime_error when sd-bus refuses.
-    ProcessObjects(sdbus::IConnection& connection, Control& control, const Authorizer& authorizer);
+    // Throws std::runtime_error when sd-bus refuses. Signals only while `subscribers` has someone.
+    ProcessObjects(sdbus::IConnection& connection, Control& control, const Authorizer& authorizer,
+                   const Subscribers& subscribers);
     ~ProcessObjects();
     ProcessObjects(const ProcessObjects&) = delete;
     ProcessObjects& operator=(const ProcessObjects&) = delete;
@@ -94,6 +96,7 @@ class ProcessObjects {
 
     Control& control_;
     const Authorizer& authorizer_;
+    const Subscribers& subscribers_;
     sd_bus* bus_;
     Instances instances_;
     // The instances with unsignalled changes, in the order they first moved this turn. A name may be

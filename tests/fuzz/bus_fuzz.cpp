@@ -37,15 +37,26 @@ struct Method {
 };
 
 constexpr Method kMethods[] = {
-    {"io.supervisord.Manager1", "ListProcesses", ""}, {"io.supervisord.Manager1", "ListProcessRows", ""},
-    {"io.supervisord.Manager1", "GetProcess", "s"},   {"io.supervisord.Manager1", "Match", "L"},
-    {"io.supervisord.Manager1", "Start", "L"},        {"io.supervisord.Manager1", "Stop", "L"},
-    {"io.supervisord.Manager1", "Restart", "L"},      {"io.supervisord.Manager1", "Signal", "Ls"},
-    {"io.supervisord.Manager1", "Reload", ""},        {"io.supervisord.Manager1", "Tail", "ssu"},
-    {"io.supervisord.Manager1", "GetLimits", ""},     {"io.supervisord.Manager1", "Doctor", "L"},
-    {"io.supervisord.Manager1", "Shutdown", ""},      {"io.supervisord.Process1", "Start", ""},
-    {"io.supervisord.Process1", "Stop", ""},          {"io.supervisord.Process1", "Restart", ""},
+    {"io.supervisord.Manager1", "ListProcesses", ""},
+    {"io.supervisord.Manager1", "ListProcessRows", ""},
+    {"io.supervisord.Manager1", "GetProcess", "s"},
+    {"io.supervisord.Manager1", "Match", "L"},
+    {"io.supervisord.Manager1", "Start", "L"},
+    {"io.supervisord.Manager1", "Stop", "L"},
+    {"io.supervisord.Manager1", "Restart", "L"},
+    {"io.supervisord.Manager1", "Signal", "Ls"},
+    {"io.supervisord.Manager1", "Reload", ""},
+    {"io.supervisord.Manager1", "Tail", "ssu"},
+    {"io.supervisord.Manager1", "GetLimits", ""},
+    {"io.supervisord.Manager1", "Doctor", "L"},
+    {"io.supervisord.Manager1", "Shutdown", ""},
+    {"io.supervisord.Process1", "Start", ""},
+    {"io.supervisord.Process1", "Stop", ""},
+    {"io.supervisord.Process1", "Restart", ""},
     {"io.supervisord.Process1", "Signal", "s"},
+    // The signals flow only while the client is subscribed: both ways are fuzzed.
+    {"io.supervisord.Manager1", "Subscribe", ""},
+    {"io.supervisord.Manager1", "Unsubscribe", ""},
 };
 constexpr std::size_t kMethodCount = sizeof kMethods / sizeof kMethods[0];
 constexpr const char* kObjects[] = {"/io/supervisord", "/io/supervisord/process/web_400",

@@ -43,6 +43,8 @@ const std::map<std::string, Row> kMatrix = {
     {"io.supervisord.Manager1.GetProcess", {Level::Public, kManager, {"web"}}},
     {"io.supervisord.Manager1.Match", {Level::Public, kManager, {"['*']"}}},
     {"io.supervisord.Manager1.GetLimits", {Level::Public, kManager, {}}},
+    {"io.supervisord.Manager1.Subscribe", {Level::Public, kManager, {}}},
+    {"io.supervisord.Manager1.Unsubscribe", {Level::Public, kManager, {}}},
     {"io.supervisord.Manager1.Tail", {Level::Read, kManager, {"web", "stdout", "uint32 10"}}},
     {"io.supervisord.Manager1.Follow", {Level::Read, kManager, {"web", "stdout", "uint32 10"}}},
     {"io.supervisord.Manager1.Doctor", {Level::Read, kManager, {"@as []"}}},

@@ -3,16 +3,13 @@
 // removes services.
 #include <gtest/gtest.h>
 
-#include <map>
-#include <mutex>
-#include <set>
 #include <string>
 
-#include <sdbus-c++/sdbus-c++.h>
 #include <nlohmann/json.hpp>
 
 #include "integration/DaemonTest.h"
 #include "integration/Harness.h"
+#include "integration/SignalWatch.h"
 
 using namespace sup::test;
 
@@ -91,45 +88,8 @@ TEST_F(BusClients, GdbusIntrospectsAndCallsListProcesses) {
     EXPECT_NE(missing.err.find("io.supervisord.Error.NoSuchProcess"), std::string::npos) << missing.err;
 }
 
-// Records the ObjectManager signals of the manager object on its own connection and thread.
-class ObjectManagerWatch {
-  public:
-    explicit ObjectManagerWatch(const std::string& address)
-        : connection_(sdbus::createSessionBusConnectionWithAddress(address)),
-          proxy_(sdbus::createProxy(*connection_, "io.supervisord", "/io/supervisord")) {
-        proxy_->uponSignal("InterfacesAdded")
-            .onInterface("org.freedesktop.DBus.ObjectManager")
-            .call([this](const sdbus::ObjectPath& path,
-                         const std::map<std::string, std::map<std::string, sdbus::Variant>>&) {
-                record("added " + std::string(path));
-            });
-        proxy_->uponSignal("InterfacesRemoved")
-            .onInterface("org.freedesktop.DBus.ObjectManager")
-            .call([this](const sdbus::ObjectPath& path, const std::vector<std::string>&) {
-                record("removed " + std::string(path));
-            });
-        proxy_->finishRegistration();
-        connection_->enterEventLoopAsync();
-    }
-    ~ObjectManagerWatch() { connection_->leaveEventLoop(); }
-    bool saw(const std::string& event) const {
-        std::lock_guard lock(mu_);
-        return seen_.count(event) > 0;
-    }
-
-  private:
-    void record(std::string event) {
-        std::lock_guard lock(mu_);
-        seen_.insert(std::move(event));
-    }
-    std::unique_ptr<sdbus::IConnection> connection_;
-    std::unique_ptr<sdbus::IProxy> proxy_;
-    mutable std::mutex mu_;
-    std::set<std::string> seen_;
-};
-
 TEST_F(BusClients, ReloadAnnouncesAddedAndRemovedObjects) {
-    ObjectManagerWatch watch(bus.address());
+    SignalWatch watch(bus.address());
     writeFile(conf / "services.yaml", R"(
 services:
   web:

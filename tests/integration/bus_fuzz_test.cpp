@@ -70,10 +70,10 @@ class Fuzzer {
     }
     std::string method() {
         static const std::vector<std::string> methods = {
-            "ListProcesses", "GetProcess", "Match",          "Start", "Stop",       "Restart",
-            "Signal",        "Reload",     "Shutdown",       "Tail",  "Follow",     "GetLimits",
-            "Doctor",        "Get",        "GetAll",         "Set",   "Introspect", "GetManagedObjects",
-            "Ping",          "Nope",       "ListProcessRows"};
+            "ListProcesses", "GetProcess", "Match",           "Start",     "Stop",       "Restart",
+            "Signal",        "Reload",     "Shutdown",        "Tail",      "Follow",     "GetLimits",
+            "Doctor",        "Get",        "GetAll",          "Set",       "Introspect", "GetManagedObjects",
+            "Ping",          "Nope",       "ListProcessRows", "Subscribe", "Unsubscribe"};
         return pick(methods);
     }
     // Strings that matter to the daemon (names, globs, streams, signals) and junk.
@@ -144,6 +144,8 @@ class Fuzzer {
             {"/io/supervisord", "io.supervisord.Manager1", "Follow", "ssu"},
             {"/io/supervisord", "io.supervisord.Manager1", "GetLimits", ""},
             {"/io/supervisord", "io.supervisord.Manager1", "Doctor", "a"},
+            {"/io/supervisord", "io.supervisord.Manager1", "Subscribe", ""},
+            {"/io/supervisord", "io.supervisord.Manager1", "Unsubscribe", ""},
             {"", "io.supervisord.Process1", "Start", ""},
             {"", "io.supervisord.Process1", "Stop", ""},
             {"", "io.supervisord.Process1", "Restart", ""},

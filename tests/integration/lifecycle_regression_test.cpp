@@ -23,6 +23,7 @@
 
 #include "integration/DaemonTest.h"
 #include "integration/Harness.h"
+#include "integration/SignalWatch.h"
 
 using namespace sup::test;
 
@@ -235,6 +236,8 @@ TEST_F(LifecycleRegression, ARemovedInstanceThatIsStillStoppingDoesNotBreakDBus)
         return allRunning("gone", 1, goneMarker) && allRunning("keep", 1, keepMarker);
     })) << daemon->log();
     const pid_t gone = daemon->pidOf("gone"), keep = daemon->pidOf("keep");
+    // Signals go out only while a client is subscribed: this one makes the daemon send them.
+    SignalWatch watch(bus.address());
 
     writeFile(conf / "services.yaml", "services:\n  keep:\n    command: [\"/bin/sleep\", \"6402\"]\n");
     const auto reloaded = Clock::now();
@@ -267,6 +270,10 @@ TEST_F(LifecycleRegression, ARemovedInstanceThatIsStillStoppingDoesNotBreakDBus)
     EXPECT_TRUE(waitFor([&] { return daemon->process("gone").is_null(); }, 5s))
         << daemon->ctl({"status"}).out;
     EXPECT_EQ(daemon->pidOf("keep"), keep);
+    EXPECT_TRUE(waitFor([&] { return watch.saw("removed /io/supervisord/process/gone"); }))
+        << "the removal was not signalled\n"
+        << daemon->log();
+    EXPECT_TRUE(watch.saw("state gone RUNNING->STOPPING")) << daemon->log();
     EXPECT_EQ(daemon->log().find("Failed to emit PropertiesChanged"), std::string::npos) << daemon->log();
 }
 

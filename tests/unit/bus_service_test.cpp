@@ -165,6 +165,22 @@ class ChangeRecorder final : public sdbus::ProxyInterfaces<sdbus::Properties_pro
     std::vector<std::map<std::string, std::string>> signals_;
 };
 
+// A client subscribed to the signals that reads none of them: a connection with no thread of its
+// own, so it can outlive the bus (a proxy's event-loop thread cannot).
+class SilentSubscriber {
+  public:
+    explicit SilentSubscriber(os::EventLoop& loop)
+        : connection_(sdbus::createSystemBusConnection()),
+          proxy_(sdbus::createProxy(*connection_, "io.supervisord", "/io/supervisord")) {
+        callPumping(loop, [&] { proxy_->callMethod("Subscribe").onInterface(kManager1); });
+    }
+    std::string uniqueName() const { return connection_->getUniqueName(); }
+
+  private:
+    std::unique_ptr<sdbus::IConnection> connection_;
+    std::unique_ptr<sdbus::IProxy> proxy_;
+};
+
 class BusServiceTest : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -174,6 +190,8 @@ class BusServiceTest : public ::testing::Test {
         control.settingsValue.controlGroups = {"wheel"};
         service = std::make_unique<BusService>(loop, control, options());
         client = std::make_unique<ManagerClient>(seen);
+        // The daemon signals only while a client is subscribed; the tests that watch signals need one.
+        callPumping(loop, [&] { client->Subscribe(); });
     }
     void TearDown() override {
         client.reset();
@@ -707,6 +725,73 @@ TEST_F(BusServiceTest, ARemovedObjectsLastChangeIsSignalledFirst) {
     EXPECT_EQ(web1.signals()[0].at("State"), "s:STARTING");
 }
 
+// Like systemd's Manager.Subscribe: with no client subscribed nothing is signalled (a shutdown of
+// 1,000 services sent 4,000 messages nobody read), and what moved meanwhile is not sent later.
+TEST_F(BusServiceTest, SignalsAreSentOnlyWhileAClientIsSubscribed) {
+    ChangeRecorder web1("/io/supervisord/process/web_401");  // a match rule, no subscription
+    EXPECT_EQ(failure([&] { client->Subscribe(); }).getName(), "io.supervisord.Error.AlreadySubscribed");
+    callPumping(loop, [&] { client->Unsubscribe(); });
+    EXPECT_EQ(failure([&] { client->Unsubscribe(); }).getName(), "io.supervisord.Error.NotSubscribed");
+
+    control.transition("web@1", ProcessState::Starting, 777, "unheard");
+    control.add("cache", "cache", ProcessState::Stopped);
+    control.announceAdded({"cache"});
+    control.remove("db");
+    control.setDaemonState(DaemonState::Reloading);
+    // The barrier: the turn that made those changes ends (and flushes) before Subscribe is served.
+    callPumping(loop, [&] { client->Subscribe(); });
+    control.transition("web@1", ProcessState::Running, 777, "heard");
+    ASSERT_TRUE(pumpUntil(loop, [&] {
+        return seen.has("state web@1 STARTING->RUNNING pid 777 heard") && !web1.signals().empty();
+    })) << seen.all();
+    // One sender's signals reach each client in order: anything sent unsubscribed would be here.
+    EXPECT_FALSE(seen.has("state web@1 STOPPED->STARTING pid 777 unheard")) << seen.all();
+    EXPECT_FALSE(seen.has("added /io/supervisord/process/cache cache")) << seen.all();
+    EXPECT_FALSE(seen.has("removed /io/supervisord/process/db Process1")) << seen.all();
+    EXPECT_FALSE(seen.has("manager changed io.supervisord.Manager1.State")) << seen.all();
+    const auto signals = web1.signals();
+    ASSERT_EQ(signals.size(), 1u);
+    EXPECT_EQ(signals[0].at("State"), "s:RUNNING");
+    EXPECT_EQ(signals[0].count("Pid"), 0u) << "the pid moved before the subscription, not after";
+    // What a subscriber reads first is the truth about all of it.
+    EXPECT_EQ(callPumping(loop, [&] { return client->ProcessCount(); }), 3u);
+}
+
+// A subscription ends when its client leaves the bus (sd_bus_track), not only with Unsubscribe.
+TEST_F(BusServiceTest, ASubscriptionEndsWhenItsClientLeavesTheBus) {
+    auto other = std::make_unique<SilentSubscriber>(loop);
+    callPumping(loop, [&] { client->Unsubscribe(); });
+    control.transition("web@1", ProcessState::Starting, 777, "while another client is subscribed");
+    ASSERT_TRUE(pumpUntil(
+        loop,
+        [&] { return seen.has("state web@1 STOPPED->STARTING pid 777 while another client is subscribed"); }))
+        << "signals are broadcasts while anyone is subscribed: " << seen.all();
+
+    const std::string name = other->uniqueName();
+    other.reset();
+    // Once the bus has dropped the name, its NameOwnerChanged is queued to the service before any later
+    // call; a call served after that is a barrier.
+    auto asker = sdbus::createSystemBusConnection();
+    auto dbus = sdbus::createProxy(*asker, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    ASSERT_TRUE(pumpUntil(loop, [&] {
+        bool owned = true;
+        dbus->callMethod("NameHasOwner")
+            .onInterface("org.freedesktop.DBus")
+            .withArguments(name)
+            .storeResultsTo(owned);
+        return !owned;
+    }));
+    EXPECT_EQ(callPumping(loop, [&] { return client->ProcessCount(); }), 3u);
+
+    control.transition("web@1", ProcessState::Running, 777, "after the subscriber left");
+    callPumping(loop, [&] { client->Subscribe(); });
+    control.transition("web@1", ProcessState::Stopping, 777, "subscribed again");
+    ASSERT_TRUE(pumpUntil(loop, [&] {
+        return seen.has("state web@1 RUNNING->STOPPING pid 777 subscribed again");
+    })) << seen.all();
+    EXPECT_FALSE(seen.has("state web@1 STARTING->RUNNING pid 777 after the subscriber left")) << seen.all();
+}
+
 TEST_F(BusServiceTest, ObjectManagerAnnouncesAddedAndRemovedProcesses) {
     control.add("cache", "cache", ProcessState::Stopped);
     control.announceAdded({"cache"});
@@ -813,6 +898,7 @@ TEST_F(BusServiceTest, SignalsThatFailInOneTurnAreLoggedOnceWithACount) {
     auto previous = spdlog::default_logger();
     spdlog::set_default_logger(
         std::make_shared<spdlog::logger>("bus-test", std::make_shared<spdlog::sinks::ostream_sink_st>(log)));
+    SilentSubscriber subscriber(loop);  // signals are due, and it outlives the bus
     client.reset();
     bus.kill();
     for (int i = 0; i < 20; ++i)  // one turn of the loop: the supervisor calls back 20 times
