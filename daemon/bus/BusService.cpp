@@ -78,7 +78,7 @@ void BusService::attach() {
         manager_ = std::make_unique<ManagerObject>(*connection_, control_, authorizer_, tally_, followers_,
                                                    *subscribers_, options_.configPath);
         processes_ = std::make_unique<ProcessObjects>(*connection_, control_, authorizer_, *subscribers_);
-        for (const auto& info : control_.list()) addProcess(info, false);
+        control_.forEachProcess([this](const ProcessInfo& info) { addProcess(info, false); });
         ownName();
         auto poll = connection_->getEventLoopPollData();
         busFd_ = poll.fd;

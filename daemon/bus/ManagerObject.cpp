@@ -135,7 +135,7 @@ void ManagerObject::listProcesses(sdbus::MethodCall call) {
     guarded([&] {
         auto reply = call.createReply();
         reply.openContainer("a{sv}");
-        for (const auto& info : control_.list()) appendProcessDict(reply, info);
+        control_.forEachProcess([&reply](const ProcessInfo& info) { appendProcessDict(reply, info); });
         reply.closeContainer();
         reply.send();
     });
@@ -145,7 +145,7 @@ void ManagerObject::listProcessRows(sdbus::MethodCall call) {
     guarded([&] {
         auto reply = call.createReply();
         reply.openContainer("(" + processRowContents() + ")");
-        for (const auto& info : control_.list()) appendProcessRow(reply, info);
+        control_.forEachProcess([&reply](const ProcessInfo& info) { appendProcessRow(reply, info); });
         reply.closeContainer();
         reply.send();
     });
@@ -343,8 +343,9 @@ std::vector<sdbus::Struct<std::string, std::string, std::string, std::string>> M
         authorizeRead(names.empty() ? "run doctor" : "run doctor on " + joined(names));
         std::vector<std::string> targets;
         if (names.empty()) {
-            for (const auto& info : control_.list())
+            control_.forEachProcess([&targets](const ProcessInfo& info) {
                 if (info.pid > 0) targets.push_back(info.name);
+            });
         } else {
             targets = control_.match(names);
         }

@@ -71,7 +71,7 @@ class Supervisor final : public Control, private os::ProcessHost::Events, privat
     const std::string& forkPressure() const { return forkPressure_; }  // "" when forks succeed
 
     // Control
-    std::vector<ProcessInfo> list() const override;
+    void forEachProcess(const std::function<void(const ProcessInfo&)>& visit) const override;
     ProcessInfo get(const std::string& name) const override;
     ServiceSpec definition(const std::string& name) const override;
     std::vector<std::string> match(const std::vector<std::string>& patterns) const override;

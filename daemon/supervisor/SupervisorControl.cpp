@@ -103,10 +103,8 @@ ProcessInfo Supervisor::infoOf(const Instance& inst) const {
 
 // Instances a reload removed stay listed (STOPPING, "removed by a reload") until their process is
 // gone: they are real processes, and their D-Bus objects must answer until they are removed.
-std::vector<ProcessInfo> Supervisor::list() const {
-    std::vector<ProcessInfo> out;
-    for (const auto* inst : byPriority()) out.push_back(infoOf(*inst));
-    return out;
+void Supervisor::forEachProcess(const std::function<void(const ProcessInfo&)>& visit) const {
+    for (const auto* inst : byPriority()) visit(infoOf(*inst));
 }
 
 ProcessInfo Supervisor::get(const std::string& name) const {

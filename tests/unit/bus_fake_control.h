@@ -75,7 +75,9 @@ class FakeControl final : public Control {
     }
 
     // Control
-    std::vector<ProcessInfo> list() const override { return processes; }
+    void forEachProcess(const std::function<void(const ProcessInfo&)>& visit) const override {
+        for (const auto& info : processes) visit(info);
+    }
     ProcessInfo get(const std::string& name) const override {
         ++getCalls;
         return const_cast<FakeControl*>(this)->find(name);
