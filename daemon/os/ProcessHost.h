@@ -73,8 +73,8 @@ class ProcessHost {
     // delivers onNotify until closeOutput(token).
     virtual Spawned spawn(Token token, const SpawnRequest& request, OutputWiring output,
                           bool notifySocket) = 0;
-    // Delivers the exec status if the child has reported it and it was not delivered yet: the child's
-    // last word before its exit, read before the exit is handled.
+    // Delivers the exec status if it was not delivered yet: the child's last word before its exit,
+    // handled before the exit is.
     virtual void flushExecStatus(Token token) = 0;
     // Delivers what the token's pipes (and notify socket) still hold, then closes them (no more events
     // for the token).

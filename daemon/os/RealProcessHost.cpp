@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
@@ -50,26 +49,7 @@ constexpr std::size_t kDrainLimit = 512 * 1024;
 constexpr int kNotifyPerWakeup = 64;
 constexpr int kNotifyDrainLimit = 256;
 
-enum { kExec = 0, kOut = 1, kErr = 2, kNotify = 3 };
-
-// Whether the exec status pipe holds the child's last word: only once it has exec'd or died, and a
-// blocking read must not wait for that.
-bool execStatusReady(int fd) {
-    pollfd p{fd, POLLIN, 0};
-    int n;
-    do n = ::poll(&p, 1, 0);
-    while (n < 0 && errno == EINTR);
-    return n > 0;
-}
-
-// The status itself; a pipe that cannot be read is reported as the failure it is.
-std::optional<SpawnError> takeExecStatus(int fd) {
-    try {
-        return readExecStatus(fd);
-    } catch (const std::system_error& e) {
-        return SpawnError{"exec", e.code().value(), "status pipe"};
-    }
-}
+enum { kOut = 1, kErr = 2, kNotify = 3 };
 
 // Where a spawn's NOTIFY_SOCKET lives: named after the daemon and the token, so `ss -xlp` tells whose it is.
 std::string notifySocketName(ProcessHost::Token token) {
@@ -103,7 +83,7 @@ RealProcessHost::RealProcessHost(EventLoop& loop, Launcher& launcher) : loop_(lo
 RealProcessHost::~RealProcessHost() {
     loop_.remove(timer_.fd());
     for (auto& [token, io] : io_)
-        for (int which : {kExec, kOut, kErr, kNotify}) close(io, which);
+        for (int which : {kOut, kErr, kNotify}) close(io, which);
 }
 
 void RealProcessHost::watch(Token token, UniqueFd& slot, UniqueFd fd, int which) {
@@ -151,18 +131,10 @@ ProcessHost::Spawned RealProcessHost::spawn(Token token, const SpawnRequest& req
     if (res.pidfd) pidfds_[res.pid] = std::move(res.pidfd);
     tokens_[res.pid] = token;
     Io& io = io_[token];
-    // The launcher clones with CLONE_VFORK: it returns once the child has exec'd or died, so the status
-    // is final and read here, at no wait; no descriptor and no wake-up of the loop for it. It is
-    // delivered at the end of the turn like any event, not from inside spawn(). A launcher whose
-    // child may still be on its way gets the pipe watched instead.
-    if (res.execStatus) {
-        if (execStatusReady(res.execStatus.get())) {
-            io.execRead = takeExecStatus(res.execStatus.get());
-            execRead_.push_back(token);
-        } else {
-            watch(token, io.execStatus, std::move(res.execStatus), kExec);
-        }
-    }
+    // The launcher knows the exec status when it returns (Spawner.h): no descriptor and no wake-up of
+    // the loop for it. It is delivered at the end of the turn like any event, not from inside spawn().
+    io.execRead.emplace(std::move(res.execError));
+    execRead_.push_back(token);
     if (outPipe) watch(token, io.out, std::move(outPipe->readEnd), kOut);
     if (errPipe) watch(token, io.err, std::move(errPipe->readEnd), kErr);
     if (notify) {
@@ -183,7 +155,7 @@ void RealProcessHost::close(Io& io, int which) {
         io.notify.reset();
         return;
     }
-    UniqueFd& fd = which == kExec ? io.execStatus : which == kOut ? io.out : io.err;
+    UniqueFd& fd = which == kOut ? io.out : io.err;
     if (!fd) return;
     loop_.remove(fd.get());
     fd.reset();
@@ -223,15 +195,7 @@ bool RealProcessHost::deliverNotify(Token token) {
 void RealProcessHost::onReadable(Token token, int which) {
     auto it = io_.find(token);
     if (it == io_.end()) return;
-    Io& io = it->second;
-    if (which == kExec) {
-        if (!io.execStatus) return;
-        const std::optional<SpawnError> error = takeExecStatus(io.execStatus.get());
-        close(io, kExec);
-        if (events_) events_->onExecStatus(token, error);
-        return;
-    }
-    (void)readChunk(token, io, which);
+    (void)readChunk(token, it->second, which);
 }
 
 void RealProcessHost::deliverReadExecStatus(Token token, Io& io) {
@@ -259,8 +223,7 @@ bool RealProcessHost::deliverReadExecStatuses() {
 void RealProcessHost::flushExecStatus(Token token) {
     auto it = io_.find(token);
     if (it == io_.end()) return;
-    if (it->second.execRead) return deliverReadExecStatus(token, it->second);
-    if (it->second.execStatus && execStatusReady(it->second.execStatus.get())) onReadable(token, kExec);
+    deliverReadExecStatus(token, it->second);
 }
 
 void RealProcessHost::closeOutput(Token token) {

@@ -34,8 +34,8 @@ class RealProcessHost final : public ProcessHost {
 
   private:
     struct Io {
-        UniqueFd execStatus, out, err;
-        // The exec status, already read but not yet delivered (see spawn()).
+        UniqueFd out, err;
+        // The exec status (nullopt inside: it exec'd), known at the spawn and not yet delivered.
         std::optional<std::optional<SpawnError>> execRead;
         std::optional<NotifySocket> notify;
     };
@@ -44,14 +44,14 @@ class RealProcessHost final : public ProcessHost {
     // Delivers `io`'s exec status if it was read and not delivered yet.
     void deliverReadExecStatus(Token token, Io& io);
     void watch(Token token, UniqueFd& slot, UniqueFd fd, int which);
-    void onReadable(Token token, int which);  // 0 exec status, 1 stdout, 2 stderr
+    void onReadable(Token token, int which);  // 1 stdout, 2 stderr
     // Reads one chunk; false once the pipe is closed (EOF or error).
     bool readChunk(Token token, Io& io, int which);
     // Delivers one queued notify datagram; false when there is none (or no socket, or no token).
     bool deliverNotify(Token token);
     // Once the spawn's main process is reaped: delivers what its pipes hold and closes those at EOF.
     void readWhatIsLeft(Token token);
-    void close(Io& io, int which);  // 0..2 as above, 3 the notify socket
+    void close(Io& io, int which);  // 1 and 2 as above, 3 the notify socket
 
     EventLoop& loop_;
     Launcher& launcher_;

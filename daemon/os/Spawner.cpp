@@ -96,6 +96,30 @@ int childMain(void* start) {
 // know that range. Sized for an ASan build of runChild; a plain build uses a few KiB.
 constexpr std::size_t kChildStackBytes = 128 * 1024;
 
+// nullopt = exec succeeded (EOF without a report). Otherwise the child's failure. Throws
+// std::system_error if the pipe read fails.
+std::optional<SpawnError> readExecStatus(int fd) {
+    detail::ChildReport report;
+    char* p = reinterpret_cast<char*>(&report);
+    size_t got = 0;
+    for (;;) {
+        ssize_t n = ::read(fd, p + got, sizeof report - got);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw std::system_error(errno, std::generic_category(), "read(exec status pipe)");
+        }
+        if (n == 0) break;
+        got += static_cast<size_t>(n);
+        if (got == sizeof report) break;
+    }
+    if (got == 0) return std::nullopt;
+    constexpr size_t kHeader = offsetof(detail::ChildReport, detail);
+    if (got < kHeader) return SpawnError{"exec", EPROTO, "short status report"};
+    size_t detailLength = std::min<size_t>({report.detailLength, got - kHeader, sizeof report.detail});
+    return SpawnError{detail::stageName(static_cast<detail::ChildStage>(report.stage)), report.err,
+                      std::string(report.detail, detailLength)};
+}
+
 }  // namespace
 
 std::string SpawnError::describe() const {
@@ -130,9 +154,6 @@ SpawnResult ForkExecLauncher::spawn(const SpawnRequest& request) {
         return result;
     }
     UniqueFd statusRead(fds[0]), statusWrite(fds[1]);
-    // The read end waits for the loop (a burst of spawns holds one each until the next turn), so it must
-    // not take the low numbers that the next child's fds need.
-    parkLongLived(statusRead);
 
     // The child only needs the status pipe and its stdout/stderr sources. When these all sit below the
     // long-lived fds (they are fresh, so they took low numbers), it shares the daemon's fd table and copies
@@ -164,10 +185,16 @@ SpawnResult ForkExecLauncher::spawn(const SpawnRequest& request) {
         return result;
     }
 
-    // Only the child may hold the write end, so EOF means "the child exec'd or died".
+    // Only the child may hold the write end, so EOF means "the child exec'd or died". It has done one or
+    // the other by now (CLONE_VFORK), and its execve closes its close-on-exec copy right after it lets
+    // us resume: the read ends at once, and the pipe is gone before this returns.
     statusWrite.reset();
     result.pid = pid;
-    result.execStatus = std::move(statusRead);
+    try {
+        result.execError = readExecStatus(statusRead.get());
+    } catch (const std::system_error& e) {
+        result.execError = SpawnError{"exec", e.code().value(), "status pipe"};
+    }
     // The child cannot have been reaped yet (we are the only reaper), so this pidfd names it. Failure
     // (no pidfd support, out of fds) is not fatal: the caller falls back to the PID.
     try {
@@ -178,28 +205,6 @@ SpawnResult ForkExecLauncher::spawn(const SpawnRequest& request) {
     } catch (const std::system_error&) {
     }
     return result;
-}
-
-std::optional<SpawnError> readExecStatus(int fd) {
-    detail::ChildReport report;
-    char* p = reinterpret_cast<char*>(&report);
-    size_t got = 0;
-    for (;;) {
-        ssize_t n = ::read(fd, p + got, sizeof report - got);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw std::system_error(errno, std::generic_category(), "read(exec status pipe)");
-        }
-        if (n == 0) break;
-        got += static_cast<size_t>(n);
-        if (got == sizeof report) break;
-    }
-    if (got == 0) return std::nullopt;
-    constexpr size_t kHeader = offsetof(detail::ChildReport, detail);
-    if (got < kHeader) return SpawnError{"exec", EPROTO, "short status report"};
-    size_t detailLength = std::min<size_t>({report.detailLength, got - kHeader, sizeof report.detail});
-    return SpawnError{detail::stageName(static_cast<detail::ChildStage>(report.stage)), report.err,
-                      std::string(report.detail, detailLength)};
 }
 
 }  // namespace sup::os

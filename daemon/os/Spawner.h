@@ -50,9 +50,10 @@ struct SpawnResult {
     pid_t pid = -1;
     // Empty when the kernel lacks pidfds or the daemon is out of fds; callers then fall back to the PID.
     UniqueFd pidfd;
-    // Read end of the status pipe (blocking, CLOEXEC). It becomes readable when the child has either
-    // exec'd (EOF) or failed before exec (a report); then call readExecStatus() once.
-    UniqueFd execStatus;
+    // Set when the child exists but failed before exec ("exec /bin/nope: ENOENT"); it has then
+    // _exit(127)ed and must be reaped as usual. Final when spawn() returns: the parent of a CLONE_VFORK
+    // child resumes only once the child has exec'd or died.
+    std::optional<SpawnError> execError;
     std::optional<SpawnError> error;  // set when no child exists
 };
 
@@ -73,9 +74,5 @@ class ForkExecLauncher final : public Launcher {
   private:
     std::optional<rlimit> childNofile_;
 };
-
-// nullopt = exec succeeded (EOF without a report). Otherwise the child's failure; the child has
-// then _exit(127)ed and must be reaped as usual. Throws std::system_error if the pipe read fails.
-std::optional<SpawnError> readExecStatus(int fd);
 
 }  // namespace sup::os

@@ -156,10 +156,7 @@ inline SpawnOutcome spawnAndCollect(SpawnRequest request, std::optional<rlimit> 
     outcome.spawned = true;
     outcome.pid = result.pid;
     if (pipe) outcome.stdoutText = readUntilEof(pipe->readEnd.get());
-    if (readableWithin(result.execStatus.get(), static_cast<int>(kDeadline / 1ms)))
-        outcome.error = readExecStatus(result.execStatus.get());
-    else
-        outcome.error = SpawnError{"test", ETIMEDOUT, "exec status never arrived"};
+    outcome.error = result.execError;
     outcome.reaped = waitForChild(result.pid);
     return outcome;
 }
