@@ -12,17 +12,11 @@
 #include <sdbus-c++/Error.h>
 #include <sdbus-c++/Message.h>
 
+#include "daemon/bus/RawMessage.h"
+
 namespace sup::ctl {
 
 namespace {
-
-// sdbus::Message keeps its sd_bus_message* in `protected: void* msg_` (sdbus-c++ 1.2 has no accessor).
-// Naming that member through a derived class is ordinary C++; the class is never instantiated.
-struct RawMessage : sdbus::Message {
-    static sd_bus_message* of(const sdbus::Message& message) {
-        return static_cast<sd_bus_message*>(message.*(&RawMessage::msg_));
-    }
-};
 
 // sd-bus calls return a negative errno on a malformed reply: that is an error, as sdbus-c++'s own
 // readers treat it.
@@ -191,7 +185,7 @@ const std::string& rowContents() {
 }  // namespace
 
 std::vector<ProcessRecord> readProcessRows(sdbus::Message& reply) {
-    sd_bus_message* m = RawMessage::of(reply);
+    sd_bus_message* m = bus::rawMessageOf(reply);
     const std::string& contents = rowContents();
     const std::string element = "(" + contents + ")";
     std::vector<ProcessRecord> out;
@@ -209,12 +203,12 @@ std::vector<ProcessRecord> readProcessRows(sdbus::Message& reply) {
 
 ProcessRecord readProcess(sdbus::Message& reply) {
     ProcessRecord p;
-    readDict(RawMessage::of(reply), p);
+    readDict(bus::rawMessageOf(reply), p);
     return p;
 }
 
 std::vector<ProcessRecord> readProcessList(sdbus::Message& reply) {
-    sd_bus_message* m = RawMessage::of(reply);
+    sd_bus_message* m = bus::rawMessageOf(reply);
     std::vector<ProcessRecord> out;
     if (check(sd_bus_message_enter_container(m, SD_BUS_TYPE_ARRAY, "a{sv}"), "list") == 0) return out;
     for (;;) {

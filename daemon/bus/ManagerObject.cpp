@@ -8,7 +8,7 @@
 #include "bus/BusErrors.h"
 #include "bus/BusNames.h"
 #include "bus/ProcessDict.h"
-#include "bus/RawBus.h"
+#include "bus/RawMessage.h"
 
 namespace sup::bus {
 

@@ -15,7 +15,7 @@
 #include "bus/BusNames.h"
 #include "bus/BusText.h"
 #include "bus/RawAppend.h"
-#include "bus/RawBus.h"
+#include "bus/RawMessage.h"
 
 namespace sup::bus {
 

@@ -5,28 +5,16 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "bus/RawMessage.h"
+
 namespace sup::bus {
-
-namespace {
-
-// sdbus::Message keeps its sd_bus_message* in `protected: void* msg_`. Naming that member through a
-// derived class is ordinary C++ (no cast, no layout assumption); the class is never instantiated.
-struct RawMessage : sdbus::Message {
-    static void* of(const sdbus::Message& message) { return message.*(&RawMessage::msg_); }
-};
-
-}  // namespace
-
-sd_bus_message* rawMessageOf(const sdbus::Message& message) {
-    return static_cast<sd_bus_message*>(RawMessage::of(message));
-}
 
 sd_bus* rawBusOf(sdbus::IConnection& connection) {
     // Any message made on the connection knows its bus. The call is only created, never sent; a proxy
     // made on a connection the caller owns registers nothing on it.
     auto proxy = sdbus::createProxy(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
     auto call = proxy->createMethodCall("org.freedesktop.DBus.Peer", "Ping");
-    auto* message = static_cast<sd_bus_message*>(RawMessage::of(call));
+    sd_bus_message* message = rawMessageOf(call);
     sd_bus* bus = message != nullptr ? ::sd_bus_message_get_bus(message) : nullptr;
     // The same socket as the one sdbus-c++ polls, or this is not the connection's bus.
     const int fd = bus != nullptr ? ::sd_bus_get_fd(bus) : -1;

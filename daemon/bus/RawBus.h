@@ -7,7 +7,6 @@
 
 namespace sdbus {
 class IConnection;
-class Message;
 }  // namespace sdbus
 
 namespace sup::bus {
@@ -15,9 +14,5 @@ namespace sup::bus {
 // The connection's own sd_bus (not a new reference: valid while the connection lives). Throws
 // std::logic_error if what it found is not the connection's bus.
 sd_bus* rawBusOf(sdbus::IConnection& connection);
-
-// The message's own sd_bus_message (not a new reference: valid while `message` lives), to build a
-// large reply with sd-bus directly where sdbus-c++'s wrappers cost a std::string per container.
-sd_bus_message* rawMessageOf(const sdbus::Message& message);
 
 }  // namespace sup::bus
