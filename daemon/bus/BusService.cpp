@@ -12,7 +12,6 @@
 
 #include "Plural.h"
 #include "bus/BusNames.h"
-#include "bus/BusText.h"
 #include "bus/ManagerObject.h"
 #include "bus/ProcessObjects.h"
 #include "bus/RawBus.h"
@@ -183,7 +182,6 @@ void BusService::flushManagerProperties() {
     if (movedManagerProperties_.empty()) return;
     std::vector<std::string> changed;
     changed.swap(movedManagerProperties_);
-    if (!subscribers_->any()) return;
     publish("the process counts", [&] { manager_->propertiesChanged(changed); });
 }
 
@@ -274,9 +272,7 @@ void BusService::onStateChanged(const ProcessInfo& info, ProcessState oldState, 
         processes_->update(info);
         if (aggregates.counts) managerPropertiesMoved({"StateCounts"});
         if (aggregates.forkPressure) managerPropertiesMoved({"ForkPressure"});
-        manager_->processStateChanged(
-            busText(info.name), std::string(toString(oldState)), std::string(toString(info.state)),
-            static_cast<std::uint32_t>(info.pid > 0 ? info.pid : 0), busText(reason));
+        manager_->processStateChanged(info, oldState, reason);
     });
 }
 

@@ -51,9 +51,12 @@ class ManagerObject final : private detail::ManagerObjectCore,
     void propertiesChanged(const std::vector<std::string>& properties) {
         if (subscribers_.any()) emitPropertiesChangedSignal(kInterface, properties);
     }
-    void processStateChanged(const std::string& name, const std::string& oldState,
-                             const std::string& newState, std::uint32_t pid, const std::string& reason) {
-        if (subscribers_.any()) emitProcessStateChanged(name, oldState, newState, pid, reason);
+    // Its strings are built only when it is sent.
+    void processStateChanged(const ProcessInfo& info, ProcessState oldState, const std::string& reason) {
+        if (!subscribers_.any()) return;
+        emitProcessStateChanged(busText(info.name), std::string(toString(oldState)),
+                                std::string(toString(info.state)),
+                                static_cast<std::uint32_t>(info.pid > 0 ? info.pid : 0), busText(reason));
     }
 
   private:
