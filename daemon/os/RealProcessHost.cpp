@@ -68,7 +68,7 @@ RealProcessHost::RealProcessHost(EventLoop& loop, Launcher& launcher) : loop_(lo
     // the loop turns again at once, so that what their handling queued (D-Bus signals, say) is
     // flushed by the hooks of that turn whatever their order.
     loop_.addPrepareHook([this] {
-        const bool delivered = deliverReadExecStatuses();
+        const bool delivered = deliverPendingExecStatuses();
         if (wantedTimer_ != armedTimer_) {
             armedTimer_ = wantedTimer_;
             if (armedTimer_)
@@ -133,8 +133,8 @@ ProcessHost::Spawned RealProcessHost::spawn(Token token, const SpawnRequest& req
     Io& io = io_[token];
     // The launcher knows the exec status when it returns (Spawner.h): no descriptor and no wake-up of
     // the loop for it. It is delivered at the end of the turn like any event, not from inside spawn().
-    io.execRead.emplace(std::move(res.execError));
-    execRead_.push_back(token);
+    io.pendingExecStatus.emplace(std::move(res.execError));
+    pendingExecStatus_.push_back(token);
     if (outPipe) watch(token, io.out, std::move(outPipe->readEnd), kOut);
     if (errPipe) watch(token, io.err, std::move(errPipe->readEnd), kErr);
     if (notify) {
@@ -198,22 +198,22 @@ void RealProcessHost::onReadable(Token token, int which) {
     (void)readChunk(token, it->second, which);
 }
 
-void RealProcessHost::deliverReadExecStatus(Token token, Io& io) {
-    if (!io.execRead) return;
-    const std::optional<SpawnError> error = std::move(*io.execRead);
-    io.execRead.reset();
+void RealProcessHost::deliverPendingExecStatus(Token token, Io& io) {
+    if (!io.pendingExecStatus) return;
+    const std::optional<SpawnError> error = std::move(*io.pendingExecStatus);
+    io.pendingExecStatus.reset();
     if (events_) events_->onExecStatus(token, error);
 }
 
-bool RealProcessHost::deliverReadExecStatuses() {
+bool RealProcessHost::deliverPendingExecStatuses() {
     bool delivered = false;
-    while (!execRead_.empty()) {
+    while (!pendingExecStatus_.empty()) {
         // Taken whole: handling one may spawn, which queues more (for the next round of this loop).
-        const std::vector<Token> tokens = std::exchange(execRead_, {});
+        const std::vector<Token> tokens = std::exchange(pendingExecStatus_, {});
         for (Token token : tokens) {
             auto it = io_.find(token);  // looked up afresh: handling the previous one may close this
-            if (it == io_.end() || !it->second.execRead) continue;
-            deliverReadExecStatus(token, it->second);
+            if (it == io_.end() || !it->second.pendingExecStatus) continue;
+            deliverPendingExecStatus(token, it->second);
             delivered = true;
         }
     }
@@ -223,7 +223,7 @@ bool RealProcessHost::deliverReadExecStatuses() {
 void RealProcessHost::flushExecStatus(Token token) {
     auto it = io_.find(token);
     if (it == io_.end()) return;
-    deliverReadExecStatus(token, it->second);
+    deliverPendingExecStatus(token, it->second);
 }
 
 void RealProcessHost::closeOutput(Token token) {

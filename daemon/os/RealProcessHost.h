@@ -36,13 +36,13 @@ class RealProcessHost final : public ProcessHost {
     struct Io {
         UniqueFd out, err;
         // The exec status (nullopt inside: it exec'd), known at the spawn and not yet delivered.
-        std::optional<std::optional<SpawnError>> execRead;
+        std::optional<std::optional<SpawnError>> pendingExecStatus;
         std::optional<NotifySocket> notify;
     };
-    // Delivers the exec statuses spawn() read, at the end of the loop's turn; true if it delivered any.
-    bool deliverReadExecStatuses();
-    // Delivers `io`'s exec status if it was read and not delivered yet.
-    void deliverReadExecStatus(Token token, Io& io);
+    // Delivers the pending exec statuses at the end of the loop's turn; true if it delivered any.
+    bool deliverPendingExecStatuses();
+    // Delivers `io`'s exec status if it is still pending.
+    void deliverPendingExecStatus(Token token, Io& io);
     void watch(Token token, UniqueFd& slot, UniqueFd fd, int which);
     void onReadable(Token token, int which);  // 1 stdout, 2 stderr
     // Reads one chunk; false once the pipe is closed (EOF or error).
@@ -59,7 +59,7 @@ class RealProcessHost final : public ProcessHost {
     std::unordered_map<Token, Io> io_;
     std::unordered_map<pid_t, UniqueFd> pidfds_;  // until reaped: signals cannot hit a recycled pid
     std::unordered_map<pid_t, Token> tokens_;     // until reaped: whose pipes to read at the exit
-    std::vector<Token> execRead_;                 // tokens whose Io::execRead waits for the turn's end
+    std::vector<Token> pendingExecStatus_;        // tokens whose exec status waits for the turn's end
     TimerFd timer_;
     std::optional<TimePoint> wantedTimer_, armedTimer_;
 };

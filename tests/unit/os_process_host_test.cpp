@@ -2,7 +2,6 @@
 #include <sys/wait.h>
 
 #include <algorithm>
-#include <filesystem>
 
 #include <gtest/gtest.h>
 
@@ -135,7 +134,7 @@ TEST_F(ProcessHostTest, DiscardedStreamsAreDevNullInTheChild) {
     host.closeOutput(9);
     EXPECT_EQ(events.out, "");
     EXPECT_EQ(events.closed, 0) << "no pipe at all";
-    EXPECT_EQ(events.execReports, 2) << "the exec status still comes through its own pipe";
+    EXPECT_EQ(events.execReports, 2) << "the exec status still comes, once per spawn";
 }
 
 // The launcher returns once the child has exec'd (CLONE_VFORK), so its exec status is read at the
